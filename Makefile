@@ -1,0 +1,74 @@
+# Outpost - one Makefile: all, check, asan, install, clean.
+
+PREFIX	?= /usr/local
+SBINDIR	?= $(PREFIX)/sbin
+MANDIR	?= $(PREFIX)/share/man
+DESTDIR	?=
+
+CC	?= cc
+CFLAGS	?= -O2 -g
+CFLAGS	+= -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Icommon -Ipolicyd
+LDLIBS_COMMON = -llmdb -lpthread
+LDLIBS_CTL = $(LDLIBS_COMMON) -ljansson
+
+COMMON_SRC = $(wildcard common/*.c)
+COMMON_OBJ = $(COMMON_SRC:.c=.o)
+# policyd/ code shared by the daemon and outpostctl
+PD_LIB_SRC = policyd/block.c policyd/rate.c
+PD_LIB_OBJ = $(PD_LIB_SRC:.c=.o)
+PD_SRC	= policyd/main.c policyd/server.c policyd/request.c policyd/checks.c \
+	  policyd/check_block.c policyd/check_rate.c
+PD_OBJ	= $(PD_SRC:.c=.o)
+CTL_SRC	= $(wildcard policyd/ctl_*.c) policyd/outpostctl.c
+CTL_OBJ	= $(CTL_SRC:.c=.o)
+
+PROGS	= policyd/outpost-policyd policyd/outpostctl
+UNIT_SRC = $(wildcard tests/unit/*_test.c)
+UNIT_BIN = $(UNIT_SRC:.c=)
+
+all: $(PROGS)
+
+common/libcommon.a: $(COMMON_OBJ)
+	$(AR) rcs $@ $^
+
+policyd/libpd.a: $(PD_LIB_OBJ)
+	$(AR) rcs $@ $^
+
+policyd/outpost-policyd: $(PD_OBJ) policyd/libpd.a common/libcommon.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_COMMON)
+
+policyd/outpostctl: $(CTL_OBJ) policyd/libpd.a common/libcommon.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_CTL)
+
+%.o: %.c $(wildcard common/*.h policyd/*.h)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+tests/unit/%_test: tests/unit/%_test.c policyd/libpd.a common/libcommon.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS_CTL)
+
+unit: $(UNIT_BIN)
+
+# check: install what the tests need, build, run every test, one summary.
+check:
+	tests/run-all
+
+# asan: the same suite against an AddressSanitizer + UBSan build.
+asan:
+	$(MAKE) clean
+	$(MAKE) all unit CFLAGS="-O1 -g -fsanitize=address,undefined \
+	    -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	    LDFLAGS="-fsanitize=address,undefined"
+	OUTPOST_NO_BUILD=1 tests/run-all
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man8
+	install -m 755 $(PROGS) $(DESTDIR)$(SBINDIR)/
+	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
+
+clean:
+	rm -f common/*.o common/*.a policyd/*.o policyd/*.a $(PROGS) \
+	    $(UNIT_BIN)
+
+.PHONY: all check asan install clean unit

@@ -1,0 +1,159 @@
+/*
+ * htable - string-keyed hash table
+ * DESCRIPTION	Chained buckets, doubled when the load passes 1. Keys come
+ *		from the network (sender addresses), so the hash is seeded
+ *		per table from the kernel's random source: an attacker who
+ *		cannot guess the seed cannot aim every key at one bucket.
+ */
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "htable.h"
+#include "mymalloc.h"
+
+/* htable_hash - FNV-1a over a random basis, with a final avalanche */
+static unsigned long long
+htable_hash(const struct htable *t, const char *s)
+{
+	unsigned long long h = t->seed;
+
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ULL;
+	}
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return (h);
+}
+
+void
+htable_init(struct htable *t, size_t hint)
+{
+	size_t	 size = 16;
+
+	while (size < hint)
+		size *= 2;
+	t->slot = xcalloc(size, sizeof(*t->slot));
+	t->size = size;
+	t->used = 0;
+	if (getrandom(&t->seed, sizeof(t->seed), GRND_NONBLOCK)
+	    != (ssize_t)sizeof(t->seed))
+		t->seed = (unsigned long long)time(NULL) * 0x9e3779b97f4a7c15ULL;
+	t->seed ^= 0xcbf29ce484222325ULL;
+}
+
+/* htable_grow - double the slots and rehash */
+static void
+htable_grow(struct htable *t)
+{
+	size_t	 size = t->size * 2, i;
+	struct htable_entry **slot = xcalloc(size, sizeof(*slot));
+
+	for (i = 0; i < t->size; i++) {
+		struct htable_entry *e, *next;
+
+		for (e = t->slot[i]; e; e = next) {
+			size_t	 n = htable_hash(t, e->key) & (size - 1);
+
+			next = e->next;
+			e->next = slot[n];
+			slot[n] = e;
+		}
+	}
+	xfree(t->slot);
+	t->slot = slot;
+	t->size = size;
+}
+
+struct htable_entry *
+htable_locate(const struct htable *t, const char *key)
+{
+	struct htable_entry *e;
+
+	for (e = t->slot[htable_hash(t, key) & (t->size - 1)]; e; e = e->next)
+		if (strcmp(e->key, key) == 0)
+			return (e);
+	return (NULL);
+}
+
+void *
+htable_find(const struct htable *t, const char *key)
+{
+	struct htable_entry *e = htable_locate(t, key);
+
+	return (e ? e->value : NULL);
+}
+
+struct htable_entry *
+htable_enter(struct htable *t, const char *key, void *value)
+{
+	struct htable_entry *e;
+	size_t	 n;
+
+	if (htable_locate(t, key))
+		return (NULL);
+	if (t->used >= t->size)
+		htable_grow(t);
+	e = xmalloc(sizeof(*e));
+	e->key = xstrdup(key);
+	e->value = value;
+	n = htable_hash(t, key) & (t->size - 1);
+	e->next = t->slot[n];
+	t->slot[n] = e;
+	t->used++;
+	return (e);
+}
+
+void *
+htable_delete(struct htable *t, const char *key)
+{
+	struct htable_entry **ep, *e;
+	void	*value;
+
+	for (ep = &t->slot[htable_hash(t, key) & (t->size - 1)]; (e = *ep);
+	    ep = &e->next) {
+		if (strcmp(e->key, key) == 0) {
+			*ep = e->next;
+			value = e->value;
+			xfree(e->key);
+			xfree(e);
+			t->used--;
+			return (value);
+		}
+	}
+	return (NULL);
+}
+
+void
+htable_walk(const struct htable *t, void (*fn)(struct htable_entry *, void *),
+    void *ctx)
+{
+	size_t	 i;
+	struct htable_entry *e, *next;
+
+	for (i = 0; i < t->size; i++)
+		for (e = t->slot[i]; e; e = next) {
+			next = e->next;
+			fn(e, ctx);
+		}
+}
+
+void
+htable_fini(struct htable *t, void (*free_value)(void *))
+{
+	size_t	 i;
+	struct htable_entry *e, *next;
+
+	for (i = 0; i < t->size; i++)
+		for (e = t->slot[i]; e; e = next) {
+			next = e->next;
+			if (free_value)
+				free_value(e->value);
+			xfree(e->key);
+			xfree(e);
+		}
+	t->slot = xfree(t->slot);
+	t->size = t->used = 0;
+}

@@ -1,0 +1,32 @@
+/* htable.h - string-keyed hash table, chained, seeded against flooding */
+#ifndef HTABLE_H
+#define HTABLE_H
+#include <stddef.h>
+
+struct htable_entry {
+	struct htable_entry *next;
+	char	*key;			/* owned by the table */
+	void	*value;			/* owned by the caller */
+};
+
+struct htable {
+	struct htable_entry **slot;
+	size_t	 size;			/* slots, a power of two */
+	size_t	 used;			/* entries */
+	unsigned long long seed;
+};
+
+void	 htable_init(struct htable *, size_t hint);
+/* htable_enter() returns NULL when the key is present already */
+struct htable_entry *htable_enter(struct htable *, const char *key, void *value);
+void	*htable_find(const struct htable *, const char *key);
+struct htable_entry *htable_locate(const struct htable *, const char *key);
+/* htable_delete() returns the value of the removed entry, or NULL */
+void	*htable_delete(struct htable *, const char *key);
+/* htable_walk() calls fn for each entry; fn must not change the table */
+void	 htable_walk(const struct htable *, void (*fn)(struct htable_entry *,
+		    void *), void *ctx);
+/* htable_fini() frees keys and calls free_value (may be NULL) on values */
+void	 htable_fini(struct htable *, void (*free_value)(void *));
+
+#endif /* HTABLE_H */

@@ -1,0 +1,27 @@
+/* params.h - every outpost.conf parameter, one table for all programs */
+#ifndef PARAMS_H
+#define PARAMS_H
+#include <stdint.h>
+#include "cfg.h"
+#include "table.h"
+
+extern const struct cfg_param outpost_params[];
+
+/* shared */
+extern char *var_state_directory;
+extern char *var_outpost_user;
+extern char *var_socket_group;
+extern char *var_recipient_delimiter;
+extern int var_report_only;
+
+/* outpost-policyd */
+extern char *var_policyd_listen;
+extern uint64_t var_policyd_max_idle;
+extern uint64_t var_policyd_max_connections;
+extern char *var_rate_limit_keys;
+extern char *var_rate_limit_default;
+extern struct table *var_rate_limit_maps;
+extern char *var_rate_limit_action;
+extern uint64_t var_blocklist_expiry;
+
+#endif /* PARAMS_H */

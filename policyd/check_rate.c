@@ -1,0 +1,123 @@
+/*
+ * check_rate - per-sender rate limits
+ * DESCRIPTION	Each identity named in rate_limit_keys (sasl_username,
+ *		sender, sender_domain, client_address) has its own limits,
+ *		from rate_limit_maps or rate_limit_default. Messages and
+ *		recipients are counted at DATA, from recipient_count, so
+ *		recipients that were refused and messages that never got
+ *		to DATA are not counted. At RCPT the limits are only
+ *		tested: a sender with no room for one more message is
+ *		deferred early, and nothing is counted.
+ *
+ *		Every key is tested before any is counted: a message that
+ *		one limit refuses counts against none.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "addr.h"
+#include "checks.h"
+#include "msg.h"
+#include "params.h"
+#include "parse.h"
+
+#define PD_RATE_KEYS	4
+
+struct pd_rate_key {
+	char	 key[TABLE_KEY_MAX + 1];	/* "sender:bob@example.com" */
+	struct pd_rate_spec spec;
+	struct pd_rate_state *state;
+};
+
+/* pd_rate_keys - the keys of this request; -1 on a lookup error */
+static int
+pd_rate_keys(struct pd_ctx *ctx, struct pd_rate_key *keys, int *n)
+{
+	const struct pd_request *req = ctx->req;
+	char	 list[256], *cp = list, *type;
+	const char *value;
+
+	*n = 0;
+	snprintf(list, sizeof(list), "%s", var_rate_limit_keys);
+	while ((type = strsep(&cp, ", \t")) != NULL && *n < PD_RATE_KEYS) {
+		struct pd_rate_key *k = &keys[*n];
+
+		if (*type == 0)
+			continue;
+		if (strcmp(type, "sasl_username") == 0)
+			value = req->sasl_username;
+		else if (strcmp(type, "sender") == 0)
+			value = req->sender;
+		else if (strcmp(type, "sender_domain") == 0)
+			value = (value = addr_domain(req->sender)) ? value : "";
+		else if (strcmp(type, "client_address") == 0)
+			value = req->client_address;
+		else
+			continue;		/* warned about at startup */
+		if (*value == 0)
+			continue;		/* no login, null sender, ... */
+		if ((size_t)snprintf(k->key, sizeof(k->key), "%s:%s", type,
+		    value) >= sizeof(k->key))
+			continue;		/* cannot be a key: no limits */
+		if (pd_rate_lookup_spec(k->key, &k->spec) < 0)
+			return (-1);
+		if (k->spec.unlimited || k->spec.n == 0)
+			continue;
+		(*n)++;
+	}
+	return (0);
+}
+
+enum check_result
+pd_rate_check(struct pd_ctx *ctx)
+{
+	struct pd_rate_key keys[PD_RATE_KEYS];
+	int	 n, i, idx, at_data = strcmp(ctx->req->protocol_state, "DATA") == 0;
+	uint32_t rcpts = at_data ? ctx->req->recipient_count : 1;
+	uint64_t wait;
+	enum pd_rate_action action;
+	char	 lim[64], frees[32], safe[TABLE_KEY_MAX + 1];
+
+	if (pd_rate_keys(ctx, keys, &n) < 0) {
+		buf_puts(&ctx->reply, "4.3.0 rate limit lookup failed");
+		buf_puts(&ctx->log, "rate limit lookup failed");
+		return (CHECK_TEMPFAIL);
+	}
+	if (rcpts == 0)
+		rcpts = 1;
+	for (i = 0; i < n; i++) {
+		keys[i].state = pd_rate_store_get(ctx->rates, ctx->txn,
+		    keys[i].key);
+		if ((idx = pd_rate_apply(keys[i].state, &keys[i].spec, rcpts,
+		    (uint64_t)ctx->now, 1, &wait)) < 0)
+			continue;
+		pd_rate_limit_format(&keys[i].spec.lim[idx], lim, sizeof(lim));
+		format_duration(frees, sizeof(frees), wait);
+		msg_safe(safe, sizeof(safe), keys[i].key);
+		*strchr(safe, ':') = ' ';
+		buf_printf(&ctx->reply, "4.7.1 rate limit %s for %s reached; "
+		    "try again in %s", lim, safe, frees);
+		*strchr(safe, ' ') = '=';
+		buf_printf(&ctx->log, "rate limit %s for %s reached, frees in "
+		    "%s; %u recipient%s", lim, safe, frees, rcpts,
+		    rcpts == 1 ? "" : "s");
+		if (keys[i].spec.has_action)
+			action = keys[i].spec.action;
+		else if (pd_rate_action_parse(var_rate_limit_action, &action) < 0)
+			action = PD_RATE_DEFER;
+		switch (action) {
+		case PD_RATE_REJECT:
+			ctx->reply.data[0] = '5';	/* 5.7.1 */
+			return (CHECK_REJECT);
+		case PD_RATE_HOLD:
+			return (CHECK_HOLD);
+		default:
+			return (CHECK_DEFER);
+		}
+	}
+	if (at_data)
+		for (i = 0; i < n; i++)
+			pd_rate_apply(keys[i].state, &keys[i].spec, rcpts,
+			    (uint64_t)ctx->now, 0, &wait);
+	return (CHECK_DUNNO);
+}

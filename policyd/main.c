@@ -1,0 +1,123 @@
+/*
+ * outpost-policyd - Postfix policy service: rate limits and the blocklist
+ * SYNOPSIS	outpost-policyd [-c FILE] [-f] [-v]
+ * DESCRIPTION	Read the configuration, open the listening sockets and the
+ *		state environment as root, drop to outpost_user, serve.
+ *		-f stays in the foreground and logs to stderr (as under
+ *		systemd, or for a test); otherwise it logs to syslog, and
+ *		still stays in the foreground: a supervisor runs it.
+ * SEE ALSO	outpost-policyd(8), outpost.conf(5)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bounds.h"
+#include "cfg.h"
+#include "db.h"
+#include "msg.h"
+#include "mymalloc.h"
+#include "params.h"
+#include "privs.h"
+#include "rate.h"
+#include "server.h"
+
+#define PD_LISTEN_MAX	8
+
+/* pd_usage - how to call us */
+static void NORETURN
+pd_usage(void)
+{
+	fprintf(stderr, "usage: outpost-policyd [-c config_file] [-f] [-v]\n");
+	exit(64);
+}
+
+/* pd_validate - what cfg_load cannot check by type */
+static void
+pd_validate(void)
+{
+	struct pd_rate_spec spec;
+	enum pd_rate_action a;
+	const char *why;
+	char	 list[256], *cp = list, *k;
+
+	if (pd_rate_spec_parse(var_rate_limit_default, &spec, &why) < 0)
+		msg_fatal("rate_limit_default = %s: %s", var_rate_limit_default,
+		    why);
+	if (pd_rate_action_parse(var_rate_limit_action, &a) < 0)
+		msg_fatal("rate_limit_action = %s: use defer, reject or hold",
+		    var_rate_limit_action);
+	snprintf(list, sizeof(list), "%s", var_rate_limit_keys);
+	while ((k = strsep(&cp, ", \t")) != NULL)
+		if (*k && strcmp(k, "sasl_username") && strcmp(k, "sender")
+		    && strcmp(k, "sender_domain") && strcmp(k, "client_address"))
+			msg_fatal("rate_limit_keys: unknown key \"%s\" (use "
+			    "sasl_username, sender, sender_domain, "
+			    "client_address)", k);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *config = CFG_DEFAULT_PATH;
+	int	 ch, foreground = 0, fds[PD_LISTEN_MAX], n = 0;
+	struct buf err;
+	struct db *db;
+	char	*list, *cp, *spec;
+
+	while ((ch = getopt(argc, argv, "c:fv")) != -1) {
+		switch (ch) {
+		case 'c':
+			config = optarg;
+			break;
+		case 'f':
+			foreground = 1;
+			break;
+		case 'v':
+			msg_verbose++;
+			break;
+		default:
+			pd_usage();
+		}
+	}
+	if (optind != argc)
+		pd_usage();
+	msg_open("outpost-policyd", foreground ? MSG_STDERR : MSG_SYSLOG);
+	buf_init(&err, 4096);
+	if (cfg_load(config, outpost_params, CFG_PD, 0, &err) < 0)
+		msg_fatal("%s", buf_str(&err));
+	pd_validate();
+
+	cp = list = xstrdup(var_policyd_listen);
+	while ((spec = strsep(&cp, ", \t")) != NULL) {
+		if (*spec == 0)
+			continue;
+		if (n == PD_LISTEN_MAX)
+			msg_fatal("policyd_listen: more than %d addresses",
+			    PD_LISTEN_MAX);
+		if ((fds[n++] = privs_listen(spec, var_outpost_user,
+		    var_socket_group, &err)) < 0)
+			msg_fatal("%s", buf_str(&err));
+	}
+	xfree(list);
+	if (n == 0)
+		msg_fatal("policyd_listen is empty");
+	if (privs_state_dir(var_state_directory, var_outpost_user, &err) < 0)
+		msg_fatal("%s", buf_str(&err));
+	if (privs_drop(var_outpost_user, &err) < 0)
+		msg_fatal("%s", buf_str(&err));
+	/* Open the state after the drop: its files belong to outpost_user. */
+	if ((db = db_open(var_state_directory, 0, &err)) == NULL)
+		msg_fatal("%s", buf_str(&err));
+
+	pd_server_run(fds, n, db, config);
+
+	db_close(db);
+	while (n-- > 0)
+		close(fds[n]);
+	cfg_free(outpost_params);
+	buf_fini(&err);
+	msg_info("stopped");
+	return (0);
+}

@@ -1,0 +1,536 @@
+/*
+ * rate - per-sender rate limits over several windows
+ * SYNOPSIS	pd_rate_spec_parse("100 msg/1h, 1000 rcpt/1d", &spec, &why);
+ *		idx = pd_rate_apply(state, &spec, rcpts, now, dry, &wait);
+ * DESCRIPTION	A limit "N unit/window" allows at most N messages (msg)
+ *		or recipients (rcpt) in any `window` seconds. Each limit
+ *		keeps a sliding-window counter: the counts of the current
+ *		and of the previous fixed window, the previous one weighted
+ *		by the share of it still inside the sliding window. That
+ *		is three numbers per limit, exact at the window edges to
+ *		within the rounding of one message, and it tells exactly
+ *		when a full window frees up again (pd_rate_wait), which is
+ *		what the reply and the log promise the sender.
+ *
+ *		A message is counted against every limit or none: when
+ *		one limit is full the message is refused and counts
+ *		nowhere, so a sender that keeps retrying into a deferral
+ *		does not dig itself deeper.
+ *
+ *		The daemon keeps states in memory (pd_rate_store) and
+ *		writes the changed ones to LMDB once a second and at exit;
+ *		outpostctl reads them there. "outpostctl ratelimit reset"
+ *		leaves a request in DB_RESET that the daemon applies at
+ *		its next flush.
+ * LIMITS	RATE_LIMITS_MAX limits per list; windows from 1s to 366d.
+ */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "htable.h"
+#include "msg.h"
+#include "mymalloc.h"
+#include "params.h"
+#include "parse.h"
+#include "rate.h"
+
+#define PD_RATE_WINDOW_MAX	(366 * 86400)
+
+/* pd_rate_action_parse - "defer", "reject" or "hold"; -1 otherwise */
+int
+pd_rate_action_parse(const char *s, enum pd_rate_action *a)
+{
+	static const char *names[] = {"defer", "reject", "hold"};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(s, names[i]) == 0) {
+			*a = (enum pd_rate_action)i;
+			return (0);
+		}
+	return (-1);
+}
+
+const char *
+pd_rate_action_name(enum pd_rate_action a)
+{
+	return (a == PD_RATE_REJECT ? "reject" : a == PD_RATE_HOLD ? "hold" :
+	    "defer");
+}
+
+/* pd_rate_parse_one - "N/window", "N msg/window" or "N rcpt/window" */
+static int
+pd_rate_parse_one(const char *num, const char *rest, struct pd_rate_limit *l,
+    const char **why)
+{
+	const char *slash = strchr(rest, '/');
+	uint64_t n, w;
+	char	 unit[8];
+	size_t	 ulen;
+
+	if (slash == NULL) {
+		*why = "expected count unit/window, e.g. 100 msg/1h";
+		return (-1);
+	}
+	if (parse_uint(num, 1, UINT32_MAX, &n, why) < 0)
+		return (-1);
+	ulen = (size_t)(slash - rest);
+	if (ulen >= sizeof(unit)) {
+		*why = "unknown unit (use msg or rcpt)";
+		return (-1);
+	}
+	memcpy(unit, rest, ulen);
+	unit[ulen] = 0;
+	if (ulen == 0 || strcmp(unit, "msg") == 0)
+		l->unit = PD_RATE_MSG;
+	else if (strcmp(unit, "rcpt") == 0)
+		l->unit = PD_RATE_RCPT;
+	else {
+		*why = "unknown unit (use msg or rcpt)";
+		return (-1);
+	}
+	if (parse_time(slash + 1, 1, PD_RATE_WINDOW_MAX, &w, why) < 0)
+		return (-1);
+	l->count = (uint32_t)n;
+	l->window = (uint32_t)w;
+	return (0);
+}
+
+int
+pd_rate_spec_parse(const char *text, struct pd_rate_spec *spec,
+    const char **why)
+{
+	char	 copy[1024], *cp = copy, *tok, *num = NULL;
+
+	memset(spec, 0, sizeof(*spec));
+	if (strlen(text) >= sizeof(copy)) {
+		*why = "limit list longer than 1023 bytes";
+		return (-1);
+	}
+	strcpy(copy, text);
+	while ((tok = strsep(&cp, ", \t")) != NULL) {
+		if (*tok == 0)
+			continue;
+		if (num == NULL && strncmp(tok, "action=", 7) == 0) {
+			if (pd_rate_action_parse(tok + 7, &spec->action) < 0) {
+				*why = "bad action (use defer, reject or hold)";
+				return (-1);
+			}
+			spec->has_action = 1;
+		} else if (num == NULL && strcmp(tok, "unlimited") == 0) {
+			spec->unlimited = 1;
+		} else if (num == NULL && isdigit((unsigned char)*tok)
+		    && strchr(tok, '/') == NULL) {
+			num = tok;		/* "100" "msg/1h" */
+		} else {
+			char	 numbuf[16], *rest = tok;
+
+			if (num == NULL) {	/* "100/1h" */
+				size_t	 digits = strspn(tok, "0123456789");
+
+				if (digits == 0 || digits >= sizeof(numbuf)
+				    || tok[digits] != '/') {
+					*why = "expected count unit/window, "
+					    "e.g. 100 msg/1h";
+					return (-1);
+				}
+				memcpy(numbuf, tok, digits);
+				numbuf[digits] = 0;
+				num = numbuf;
+				rest = tok + digits;
+			}
+			if (spec->n == RATE_LIMITS_MAX) {
+				*why = "more than 8 limits in one list";
+				return (-1);
+			}
+			if (pd_rate_parse_one(num, rest, &spec->lim[spec->n],
+			    why) < 0)
+				return (-1);
+			spec->n++;
+			num = NULL;
+		}
+	}
+	if (num != NULL) {
+		*why = "count without unit/window";
+		return (-1);
+	}
+	if (spec->unlimited && spec->n > 0) {
+		*why = "\"unlimited\" together with limits";
+		return (-1);
+	}
+	return (0);
+}
+
+char *
+pd_rate_limit_format(const struct pd_rate_limit *l, char *out, size_t len)
+{
+	char	 w[32];
+	uint32_t s = l->window;
+
+	if (s % 604800 == 0)
+		snprintf(w, sizeof(w), "%uw", s / 604800);
+	else if (s % 86400 == 0)
+		snprintf(w, sizeof(w), "%ud", s / 86400);
+	else if (s % 3600 == 0)
+		snprintf(w, sizeof(w), "%uh", s / 3600);
+	else if (s % 60 == 0)
+		snprintf(w, sizeof(w), "%um", s / 60);
+	else
+		snprintf(w, sizeof(w), "%us", s);
+	snprintf(out, len, "%u %s/%s", l->count,
+	    l->unit == PD_RATE_RCPT ? "rcpt" : "msg", w);
+	return (out);
+}
+
+/* pd_rate_advance - move the counter's fixed window up to now */
+static void
+pd_rate_advance(struct pd_rate_counter *c, uint64_t now)
+{
+	uint64_t w = c->window;
+
+	if (now < c->start)		/* clock went back: keep counts */
+		return;
+	if (c->start == 0 || now >= c->start + 2 * w) {
+		c->prev = (c->start != 0 && now < c->start + 2 * w) ? c->cur : 0;
+		c->cur = 0;
+		c->start = now - now % w;
+	} else if (now >= c->start + w) {
+		c->prev = c->cur;
+		c->cur = 0;
+		c->start += w;
+	}
+}
+
+double
+pd_rate_usage(const struct pd_rate_counter *orig, uint64_t now)
+{
+	struct pd_rate_counter c = *orig;
+	double	 left;
+
+	pd_rate_advance(&c, now);
+	left = (double)(c.start + c.window - (now < c.start ? c.start : now))
+	    / c.window;
+	return (c.prev * left + c.cur);
+}
+
+uint64_t
+pd_rate_wait(const struct pd_rate_counter *orig, const struct pd_rate_limit *l,
+    uint32_t cost, uint64_t now)
+{
+	struct pd_rate_counter c = *orig;
+	double	 share;
+	uint64_t at;
+
+	if (cost > l->count)
+		return (l->window);	/* never fits: retry makes no sense
+					 * sooner than a window */
+	pd_rate_advance(&c, now);
+	if (pd_rate_usage(&c, now) + cost <= l->count + 1e-9)
+		return (0);
+	if ((uint64_t)c.cur + cost <= l->count) {
+		/* Wait until enough of the previous window has slid out. */
+		share = 1.0 - (double)(l->count - c.cur - cost) / c.prev;
+		at = c.start + (uint64_t)ceil(share * c.window);
+	} else {
+		/* Wait into the next window, for this one to slide out. */
+		share = 1.0 - (double)(l->count - cost) / c.cur;
+		at = c.start + c.window + (uint64_t)ceil(share * c.window);
+	}
+	return (at > now ? at - now : 1);
+}
+
+void
+pd_rate_add(struct pd_rate_counter *c, uint32_t cost, uint64_t now)
+{
+	pd_rate_advance(c, now);
+	c->cur = (c->cur > UINT32_MAX - cost) ? UINT32_MAX : c->cur + cost;
+}
+
+void
+pd_rate_sync(struct pd_rate_state *st, const struct pd_rate_spec *spec)
+{
+	struct pd_rate_state old = *st;
+	uint32_t i, j;
+
+	st->version = PD_RATE_VERSION;
+	st->n = (uint32_t)spec->n;
+	for (i = 0; i < st->n; i++) {
+		struct pd_rate_counter *c = &st->c[i];
+
+		memset(c, 0, sizeof(*c));
+		c->window = spec->lim[i].window;
+		c->unit = spec->lim[i].unit;
+		for (j = 0; j < old.n && j < RATE_LIMITS_MAX; j++)
+			if (old.c[j].window == c->window
+			    && old.c[j].unit == c->unit) {
+				*c = old.c[j];
+				break;
+			}
+	}
+}
+
+int
+pd_rate_apply(struct pd_rate_state *st, const struct pd_rate_spec *spec,
+    uint32_t rcpts, uint64_t now, int dry, uint64_t *wait)
+{
+	int	 i, worst = -1;
+	uint64_t w, max = 0;
+
+	pd_rate_sync(st, spec);
+	for (i = 0; i < spec->n; i++) {
+		uint32_t cost = spec->lim[i].unit == PD_RATE_MSG ? 1 : rcpts;
+
+		if ((w = pd_rate_wait(&st->c[i], &spec->lim[i], cost, now)) > max) {
+			max = w;
+			worst = i;
+		}
+	}
+	if (worst >= 0) {
+		*wait = max;
+		return (worst);
+	}
+	if (!dry)
+		for (i = 0; i < spec->n; i++)
+			pd_rate_add(&st->c[i], spec->lim[i].unit == PD_RATE_MSG
+			    ? 1 : rcpts, now);
+	return (-1);
+}
+
+size_t
+pd_rate_state_size(const struct pd_rate_state *st)
+{
+	return (offsetof(struct pd_rate_state, c)
+	    + st->n * sizeof(struct pd_rate_counter));
+}
+
+int
+pd_rate_state_decode(const void *data, size_t len, struct pd_rate_state *st)
+{
+	size_t	 head = offsetof(struct pd_rate_state, c);
+
+	if (len < head)
+		return (-1);
+	memcpy(st, data, head);
+	if (st->version != PD_RATE_VERSION || st->n > RATE_LIMITS_MAX
+	    || len != pd_rate_state_size(st))
+		return (-1);
+	memcpy(st->c, (const char *)data + head, len - head);
+	return (0);
+}
+
+int
+pd_rate_lookup_spec(const char *key, struct pd_rate_spec *spec)
+{
+	const char *value = strchr(key, ':'), *why;
+	struct buf val;
+	enum table_status st;
+	int	 ret = -1;
+
+	if (value == NULL)
+		msg_panic("pd_rate_lookup_spec: key without type: %s", key);
+	value++;
+	buf_init(&val, 1024);
+	if (strncmp(key, "sender:", 7) == 0)
+		st = addr_lookup(var_rate_limit_maps, value,
+		    var_recipient_delimiter, 0, &val, NULL);
+	else
+		st = table_lookup(var_rate_limit_maps, value, &val);
+	switch (st) {
+	case TABLE_FOUND:
+		if ((ret = pd_rate_spec_parse(buf_str(&val), spec, &why)) < 0)
+			msg_warn("%s: bad entry for %.100s: \"%.100s\": %s",
+			    table_name(var_rate_limit_maps), value,
+			    buf_str(&val), why);
+		break;
+	case TABLE_NOTFOUND:
+		if ((ret = pd_rate_spec_parse(var_rate_limit_default, spec,
+		    &why)) < 0)
+			msg_warn("rate_limit_default = %s: %s",
+			    var_rate_limit_default, why);
+		break;
+	case TABLE_ERROR:
+		msg_warn("%s: lookup error for %.100s",
+		    table_name(var_rate_limit_maps), value);
+		break;
+	}
+	buf_fini(&val);
+	return (ret);
+}
+
+/* The daemon's store. */
+
+struct pd_rate_item {
+	struct pd_rate_state st;
+	const char *key;		/* owned by the hash table */
+	struct pd_rate_item *next_dirty;
+	int	 dirty;
+};
+
+struct pd_rate_store {
+	struct htable keys;		/* key -> struct pd_rate_item */
+	struct pd_rate_item *dirty;	/* to write at the next flush */
+};
+
+struct pd_rate_store *
+pd_rate_store_create(void)
+{
+	struct pd_rate_store *s = xcalloc(1, sizeof(*s));
+
+	htable_init(&s->keys, 1024);
+	return (s);
+}
+
+struct pd_rate_store *
+pd_rate_store_free(struct pd_rate_store *s)
+{
+	if (s == NULL)
+		return (NULL);
+	htable_fini(&s->keys, free);
+	return (xfree(s));
+}
+
+/* pd_rate_mark - queue an item for the next flush */
+static void
+pd_rate_mark(struct pd_rate_store *s, struct pd_rate_item *it)
+{
+	if (!it->dirty) {
+		it->dirty = 1;
+		it->next_dirty = s->dirty;
+		s->dirty = it;
+	}
+}
+
+struct pd_rate_state *
+pd_rate_store_get(struct pd_rate_store *s, struct db_txn *txn, const char *key)
+{
+	struct htable_entry *e;
+	struct pd_rate_item *it;
+	const void *data;
+	size_t	 len;
+
+	if ((it = htable_find(&s->keys, key)) == NULL) {
+		it = xcalloc(1, sizeof(*it));
+		it->st.version = PD_RATE_VERSION;
+		if (txn && db_get(txn, DB_RATE, key, strlen(key), &data,
+		    &len) == 1 && pd_rate_state_decode(data, len, &it->st) < 0) {
+			msg_warn("rate-limit state for %.100s: unknown format,"
+			    " starting from zero", key);
+			memset(&it->st, 0, sizeof(it->st));
+			it->st.version = PD_RATE_VERSION;
+		}
+		e = htable_enter(&s->keys, key, it);
+		it->key = e->key;
+	}
+	pd_rate_mark(s, it);
+	return (&it->st);
+}
+
+void
+pd_rate_store_dirty(struct pd_rate_store *s, const char *key)
+{
+	struct pd_rate_item *it = htable_find(&s->keys, key);
+
+	if (it)
+		pd_rate_mark(s, it);
+}
+
+struct pd_rate_flush_ctx {
+	struct pd_rate_store *s;
+	struct db_txn *txn;
+	char	 key[TABLE_KEY_MAX + 1];
+	int	 resets;
+};
+
+/* pd_rate_flush_reset - one reset request: zero the key in memory */
+static int
+pd_rate_flush_reset(const void *k, size_t kl, const void *v, size_t vl,
+    void *ctx)
+{
+	struct pd_rate_flush_ctx *f = ctx;
+	struct pd_rate_item *it;
+
+	(void)v;
+	(void)vl;
+	if (kl > TABLE_KEY_MAX)
+		return (0);
+	memcpy(f->key, k, kl);
+	f->key[kl] = 0;
+	if ((it = htable_find(&f->s->keys, f->key)) != NULL) {
+		uint32_t i;
+
+		for (i = 0; i < it->st.n; i++)
+			it->st.c[i].prev = it->st.c[i].cur = 0;
+		pd_rate_mark(f->s, it);
+		msg_info("rate-limit counters for %.100s reset", f->key);
+	}
+	f->resets++;
+	return (0);
+}
+
+/* pd_rate_flush_txn - write every dirty state, then clear resets */
+static int
+pd_rate_flush_txn(struct db_txn *txn, void *ctx, const char **why)
+{
+	struct pd_rate_flush_ctx *f = ctx;
+	struct pd_rate_item *it;
+
+	f->resets = 0;
+	if (db_walk(txn, DB_RESET, NULL, 0, pd_rate_flush_reset, f) < 0) {
+		*why = db_strerror(txn);
+		return (-1);
+	}
+	if (f->resets > 0 && db_clear(txn, DB_RESET) < 0) {
+		*why = db_strerror(txn);
+		return (-1);
+	}
+	for (it = f->s->dirty; it; it = it->next_dirty)
+		if (db_put(txn, DB_RATE, it->key, strlen(it->key), &it->st,
+		    pd_rate_state_size(&it->st)) < 0) {
+			*why = db_strerror(txn);
+			return (-1);
+		}
+	return (0);
+}
+
+int
+pd_rate_store_flush(struct pd_rate_store *s, struct db *db, const char **why)
+{
+	struct pd_rate_flush_ctx f;
+	struct pd_rate_item *it, *next;
+
+	memset(&f, 0, sizeof(f));
+	f.s = s;
+	if (db_update(db, pd_rate_flush_txn, &f, why) < 0)
+		return (-1);
+	for (it = s->dirty; it; it = next) {
+		next = it->next_dirty;
+		it->dirty = 0;
+		it->next_dirty = NULL;
+	}
+	s->dirty = NULL;
+	return (0);
+}
+
+/* pd_rate_reset_txn - forget the stored state, leave a request */
+static int
+pd_rate_reset_txn(struct db_txn *txn, void *ctx, const char **why)
+{
+	const char *key = ctx;
+
+	if (db_del(txn, DB_RATE, key, strlen(key)) < 0
+	    || db_put(txn, DB_RESET, key, strlen(key), "", 0) < 0) {
+		*why = db_strerror(txn);
+		return (-1);
+	}
+	return (0);
+}
+
+int
+pd_rate_reset(struct db *db, const char *key, const char **why)
+{
+	return (db_update(db, pd_rate_reset_txn, (void *)key, why));
+}

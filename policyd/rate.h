@@ -1,0 +1,100 @@
+/* rate.h - per-sender rate limits over several windows */
+#ifndef RATE_H
+#define RATE_H
+#include <stddef.h>
+#include <stdint.h>
+#include "bounds.h"
+#include "buf.h"
+#include "db.h"
+
+enum pd_rate_unit { PD_RATE_MSG, PD_RATE_RCPT };
+enum pd_rate_action { PD_RATE_DEFER, PD_RATE_REJECT, PD_RATE_HOLD };
+
+struct pd_rate_limit {
+	uint32_t count;			/* at most this many ... */
+	uint32_t window;		/* ... in any this many seconds */
+	enum pd_rate_unit unit;
+};
+
+/* A parsed limit list: "100 msg/1h, 1000 rcpt/1d action=reject" */
+struct pd_rate_spec {
+	int	 n;
+	struct pd_rate_limit lim[RATE_LIMITS_MAX];
+	int	 unlimited;		/* "unlimited": no limit at all */
+	int	 has_action;
+	enum pd_rate_action action;
+};
+
+int	 pd_rate_spec_parse(const char *, struct pd_rate_spec *, const char **why);
+/* "100 msg/1h" */
+char	*pd_rate_limit_format(const struct pd_rate_limit *, char *, size_t);
+int	 pd_rate_action_parse(const char *, enum pd_rate_action *);
+const char *pd_rate_action_name(enum pd_rate_action);
+
+/*
+ * One sliding-window counter: the count in the current fixed window and
+ * in the one before it; the estimate for the last `window` seconds is
+ * prev * (unexpired share of the previous window) + cur.
+ */
+struct pd_rate_counter {
+	uint32_t window;
+	uint32_t unit;
+	uint64_t start;			/* start of the current fixed window */
+	uint32_t prev;
+	uint32_t cur;
+};
+
+/* The state of one key, as stored in LMDB (DB_RATE) and in memory. */
+struct pd_rate_state {
+	uint32_t version;		/* PD_RATE_VERSION */
+	uint32_t n;
+	struct pd_rate_counter c[RATE_LIMITS_MAX];
+};
+
+#define PD_RATE_VERSION	1
+
+/* pd_rate_usage() - estimated count in the last window seconds at now */
+double	 pd_rate_usage(const struct pd_rate_counter *, uint64_t now);
+/* pd_rate_wait() - 0 when cost more fits under limit at now, else the
+ * seconds until it will */
+uint64_t pd_rate_wait(const struct pd_rate_counter *,
+		    const struct pd_rate_limit *, uint32_t cost, uint64_t now);
+void	 pd_rate_add(struct pd_rate_counter *, uint32_t cost, uint64_t now);
+/* pd_rate_sync() - make state hold one counter per limit of spec, in its
+ * order, keeping counts of the limits it had already */
+void	 pd_rate_sync(struct pd_rate_state *, const struct pd_rate_spec *);
+
+/*
+ * pd_rate_apply() - the decision for one key: when every limit has room
+ * for this message (1 msg, rcpts recipients) count it (unless dry) and
+ * return -1; else return the index of the limit with the longest wait
+ * and set *wait.
+ */
+int	 pd_rate_apply(struct pd_rate_state *, const struct pd_rate_spec *,
+		    uint32_t rcpts, uint64_t now, int dry, uint64_t *wait);
+
+/* Stored form; -1 for a record of another size or version. */
+int	 pd_rate_state_decode(const void *, size_t, struct pd_rate_state *);
+size_t	 pd_rate_state_size(const struct pd_rate_state *);
+
+/* pd_rate_lookup_spec() - the limits of "type:value" from rate_limit_maps
+ * or rate_limit_default; -1 (logged) on a table error or bad entry. */
+int	 pd_rate_lookup_spec(const char *key, struct pd_rate_spec *);
+
+/* The daemon's in-memory store, flushed to LMDB in batches. */
+struct pd_rate_store;
+struct pd_rate_store *pd_rate_store_create(void);
+struct pd_rate_store *pd_rate_store_free(struct pd_rate_store *);
+/* pd_rate_store_get() - the state of key, loaded from txn on first use
+ * (txn may be NULL); never NULL. Marks it dirty. */
+struct pd_rate_state *pd_rate_store_get(struct pd_rate_store *,
+		    struct db_txn *, const char *key);
+void	 pd_rate_store_dirty(struct pd_rate_store *, const char *key);
+/* pd_rate_store_flush() - write dirty states, apply "ratelimit reset"
+ * requests from DB_RESET; -1 with *why set (states stay dirty). */
+int	 pd_rate_store_flush(struct pd_rate_store *, struct db *,
+		    const char **why);
+/* pd_rate_reset() - outpostctl: forget key now and ask the daemon to */
+int	 pd_rate_reset(struct db *, const char *key, const char **why);
+
+#endif /* RATE_H */
