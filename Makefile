@@ -7,22 +7,31 @@ DESTDIR	?=
 
 CC	?= cc
 CFLAGS	?= -O2 -g
-CFLAGS	+= -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Icommon -Ipolicyd
-LDLIBS_COMMON = -llmdb -lpthread
+CFLAGS	+= -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Icommon -Ipolicyd \
+	   -Imilter
+LDLIBS_COMMON = -llmdb -lpthread -lm
 LDLIBS_CTL = $(LDLIBS_COMMON) -ljansson
+LDLIBS_MILTER = $(LDLIBS_COMMON) -lmilter
 
 COMMON_SRC = $(wildcard common/*.c)
 COMMON_OBJ = $(COMMON_SRC:.c=.o)
 # policyd/ code shared by the daemon and outpostctl
-PD_LIB_SRC = policyd/block.c policyd/rate.c
+PD_LIB_SRC = policyd/block.c policyd/rate.c policyd/request.c
 PD_LIB_OBJ = $(PD_LIB_SRC:.c=.o)
-PD_SRC	= policyd/main.c policyd/server.c policyd/request.c policyd/checks.c \
+PD_SRC	= policyd/main.c policyd/server.c policyd/checks.c \
 	  policyd/check_block.c policyd/check_rate.c
 PD_OBJ	= $(PD_SRC:.c=.o)
 CTL_SRC	= $(wildcard policyd/ctl_*.c) policyd/outpostctl.c
 CTL_OBJ	= $(CTL_SRC:.c=.o)
+# milter/ code shared by the milter and outpostctl test-message
+MF_LIB_SRC = milter/codec.c milter/addrlist.c milter/mime.c milter/attach.c \
+	  milter/sender.c milter/verdict.c
+MF_LIB_OBJ = $(MF_LIB_SRC:.c=.o)
+MF_SRC	= milter/main.c milter/callbacks.c
+MF_OBJ	= $(MF_SRC:.c=.o)
+LIBS	= policyd/libpd.a milter/libmf.a common/libcommon.a
 
-PROGS	= policyd/outpost-policyd policyd/outpostctl
+PROGS	= policyd/outpost-policyd policyd/outpostctl milter/outpost-milter
 UNIT_SRC = $(wildcard tests/unit/*_test.c)
 UNIT_BIN = $(UNIT_SRC:.c=)
 
@@ -37,13 +46,19 @@ policyd/libpd.a: $(PD_LIB_OBJ)
 policyd/outpost-policyd: $(PD_OBJ) policyd/libpd.a common/libcommon.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_COMMON)
 
-policyd/outpostctl: $(CTL_OBJ) policyd/libpd.a common/libcommon.a
+milter/libmf.a: $(MF_LIB_OBJ)
+	$(AR) rcs $@ $^
+
+policyd/outpostctl: $(CTL_OBJ) $(LIBS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_CTL)
 
-%.o: %.c $(wildcard common/*.h policyd/*.h)
+milter/outpost-milter: $(MF_OBJ) milter/libmf.a common/libcommon.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_MILTER)
+
+%.o: %.c $(wildcard common/*.h policyd/*.h milter/*.h)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-tests/unit/%_test: tests/unit/%_test.c policyd/libpd.a common/libcommon.a
+tests/unit/%_test: tests/unit/%_test.c $(LIBS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS_CTL)
 
 unit: $(UNIT_BIN)
@@ -68,7 +83,17 @@ install: all
 	install -m 644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
 
 clean:
-	rm -f common/*.o common/*.a policyd/*.o policyd/*.a $(PROGS) \
-	    $(UNIT_BIN)
+	rm -f common/*.o common/*.a policyd/*.o policyd/*.a milter/*.o \
+	    milter/*.a $(PROGS) \
+	    $(UNIT_BIN) tests/table/table_query
 
 .PHONY: all check asan install clean unit
+
+tests/table/table_query: tests/table/table_query.c common/libcommon.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_COMMON)
+
+# demo: a loopback Postfix with outpost-policyd plugged in, left running.
+demo: all
+	tests/install-deps
+	contrib/demo/outpost-demo
+.PHONY: demo

@@ -9,6 +9,7 @@
  */
 #include <ctype.h>
 #include <string.h>
+#include <strings.h>
 
 #include "addr.h"
 #include "bounds.h"
@@ -31,6 +32,13 @@ addr_strip_ext(const char *addr, const char *delim, char *out, size_t outlen)
 	if (strlen(addr) >= outlen)
 		return (-1);
 	cut = (delim && *delim) ? strcspn(addr, delim) : local;
+	/* As Postfix's split_addr(): these are never split. */
+	if ((local == 10 && strncasecmp(addr, "postmaster", 10) == 0)
+	    || (local == 13 && strncasecmp(addr, "MAILER-DAEMON", 13) == 0)
+	    || (delim && strchr(delim, '-') && ((local > 6
+	    && strncasecmp(addr, "owner-", 6) == 0) || (local > 8
+	    && strncasecmp(addr + local - 8, "-request", 8) == 0))))
+		cut = local;
 	/* A delimiter at the start is part of the name, as in Postfix. */
 	if (cut >= local || cut == 0) {
 		strcpy(out, addr);
@@ -82,6 +90,8 @@ addr_lookup(struct table *t, const char *addr, const char *delim, int flags,
 	    : NULL) {
 		if (*d == '.')
 			d++;
+		if (*d == 0)		/* "example.org.": no empty domain */
+			break;
 		key[0] = '@';
 		strcpy(key + 1, d);
 		if ((st = addr_try(t, key, val, matched)) != TABLE_NOTFOUND)

@@ -244,6 +244,10 @@ cfg_convert(const struct cfg_param *p, const char *text, int table_flags,
 	default:
 		msg_panic("cfg_convert: bad type %d", p->type);
 	}
+	if (ok < 0 && p->type == CFG_BOOL) {
+		buf_printf(why, "%s", reason);
+		return (-1);
+	}
 	if (ok < 0) {
 		buf_printf(why, "%s (range %llu..%llu)", reason,
 		    (unsigned long long)p->min, (unsigned long long)p->max);

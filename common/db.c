@@ -427,6 +427,8 @@ db_map_try(struct db_map *m, MDB_txn *txn, const char *key, size_t klen,
 	size_t	 vlen;
 	int	 rc;
 
+	if (klen == 0)			/* "" (the null sender): no such key */
+		return (0);
 	if ((rc = mdb_get(txn, m->dbi, &k, &v)) == MDB_NOTFOUND)
 		return (0);
 	if (rc != 0) {

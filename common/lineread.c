@@ -77,8 +77,6 @@ lineread_physical(struct lineread *lr, struct buf *line, size_t max,
 			return (-1);
 		}
 	}
-	while (line->len > 0 && isspace((unsigned char)line->data[line->len - 1]))
-		line->data[--line->len] = 0;
 	return (1);
 }
 
@@ -132,14 +130,15 @@ lineread_next(struct lineread *lr, struct buf *line, struct buf *err)
 			lr->have_pending = 1;
 			break;
 		}
-		while (isspace((unsigned char)*s))
-			s++;
-		if (buf_putc(line, ' ') < 0 || buf_puts(line, s) < 0) {
+		/* As Postfix: the newline goes, the line stays as it is. */
+		if (buf_puts(line, s) < 0) {
 			buf_printf(err, "%s, line %d: logical line longer "
 			    "than %zu bytes", lr->path, lr->lineno, max);
 			return (-1);
 		}
 	}
+	while (line->len > 0 && isspace((unsigned char)line->data[line->len - 1]))
+		line->data[--line->len] = 0;
 	return (1);
 }
 

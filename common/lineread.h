@@ -21,8 +21,9 @@ int	 lineread_open(struct lineread *, const char *path, int flags,
 		    struct buf *err);
 /*
  * lineread_next() puts the next logical line in line: comment and blank
- * lines skipped, continuation lines (starting with white space) joined
- * with one space, trailing white space removed. It returns 1, 0 at end of
+ * lines skipped, continuation lines (starting with white space) appended
+ * as they are, as Postfix does (the newline goes), trailing white
+ * space removed. It returns 1, 0 at end of
  * file, -1 with err set ("path, line N: ...") for a line over the
  * line's bound or one holding a NUL byte.
  */

@@ -24,7 +24,20 @@ struct table *var_rate_limit_maps;
 char	*var_rate_limit_action;
 uint64_t var_blocklist_expiry;
 
+char	*var_milter_listen;
+struct table *var_sender_login_maps;
+char	*var_sender_login_check;
+struct table *var_trusted_networks;
+char	*var_attachment_allowed_extensions;
+struct table *var_attachment_extension_maps;
+char	*var_attachment_blocked_types;
+uint64_t var_mime_max_depth;
+uint64_t var_mime_max_header_size;
+uint64_t var_mime_max_parts;
+uint64_t var_mime_max_filename_length;
+
 #define DAY	86400ULL
+#define MF	(CFG_MF | CFG_CTL)
 
 const struct cfg_param outpost_params[] = {
 	/* name, type, default, min, max, variable, users */
@@ -54,5 +67,34 @@ const struct cfg_param outpost_params[] = {
 	CFG_PD | CFG_CTL},
 	{"blocklist_expiry", CFG_TIME, "0", 0, 3650 * DAY,
 	&var_blocklist_expiry, CFG_PD | CFG_CTL},
+
+	{"milter_listen", CFG_STR,
+		"unix:/var/spool/postfix/private/outpost-milter", 0, 0,
+	&var_milter_listen, CFG_MF},
+	{"sender_login_maps", CFG_TABLE, "", 0, 0, &var_sender_login_maps, MF},
+	{"sender_login_check", CFG_STR, "envelope, header", 0, 0,
+	&var_sender_login_check, MF},
+	{"trusted_networks", CFG_TABLE, "", 0, 0, &var_trusted_networks, MF},
+	{"attachment_allowed_extensions", CFG_STR,
+		"pdf, png, jpg, jpeg, gif, txt, csv, ics, vcf, docx, xlsx, "
+		"pptx, odt, ods, odp, zip", 0, 0,
+	&var_attachment_allowed_extensions, MF},
+	{"attachment_extension_maps", CFG_TABLE, "", 0, 0,
+	&var_attachment_extension_maps, MF},
+	{"attachment_blocked_types", CFG_STR,
+		"application/x-msdownload, application/x-msdos-program, "
+		"application/x-dosexec, application/x-executable, "
+		"application/vnd.microsoft.portable-executable, "
+		"application/x-msi, application/x-ms-installer, "
+		"application/x-sh, application/x-shellscript, "
+		"application/x-bat, application/hta, application/x-ms-shortcut, "
+		"application/java-archive, application/x-java-archive", 0, 0,
+	&var_attachment_blocked_types, MF},
+	{"mime_max_depth", CFG_INT, "16", 1, 64, &var_mime_max_depth, MF},
+	{"mime_max_header_size", CFG_INT, "65536", 1024, 1048576,
+	&var_mime_max_header_size, MF},
+	{"mime_max_parts", CFG_INT, "1000", 1, 100000, &var_mime_max_parts, MF},
+	{"mime_max_filename_length", CFG_INT, "255", 16, 4096,
+	&var_mime_max_filename_length, MF},
 	{0},
 };

@@ -24,4 +24,17 @@ extern struct table *var_rate_limit_maps;
 extern char *var_rate_limit_action;
 extern uint64_t var_blocklist_expiry;
 
+/* outpost-milter */
+extern char *var_milter_listen;
+extern struct table *var_sender_login_maps;
+extern char *var_sender_login_check;
+extern struct table *var_trusted_networks;
+extern char *var_attachment_allowed_extensions;
+extern struct table *var_attachment_extension_maps;
+extern char *var_attachment_blocked_types;
+extern uint64_t var_mime_max_depth;
+extern uint64_t var_mime_max_header_size;
+extern uint64_t var_mime_max_parts;
+extern uint64_t var_mime_max_filename_length;
+
 #endif /* PARAMS_H */

@@ -134,15 +134,18 @@ parse_bool(const char *s, int *v, const char **why)
 char *
 format_duration(char *out, size_t len, uint64_t secs)
 {
+	uint64_t m = (secs + 59) / 60, h = (secs + 3599) / 3600;
+
+	/* Round up first, then pick the unit: never "60m" or "23h60m". */
 	if (secs < 60)
 		snprintf(out, len, "%us", (unsigned)secs);
-	else if (secs < 3600)
-		snprintf(out, len, "%um", (unsigned)((secs + 59) / 60));
-	else if (secs < 86400)
-		snprintf(out, len, "%uh%02um", (unsigned)(secs / 3600),
-		    (unsigned)((secs % 3600 + 59) / 60));
+	else if (m < 60)
+		snprintf(out, len, "%um", (unsigned)m);
+	else if (m < 24 * 60)
+		snprintf(out, len, "%uh%02um", (unsigned)(m / 60),
+		    (unsigned)(m % 60));
 	else
-		snprintf(out, len, "%ud%02uh", (unsigned)(secs / 86400),
-		    (unsigned)((secs % 86400 + 3599) / 3600));
+		snprintf(out, len, "%llud%02uh", (unsigned long long)(h / 24),
+		    (unsigned)(h % 24));
 	return (out);
 }

@@ -36,6 +36,28 @@ texthash_problem(struct lineread *lr, int flags, struct buf *err,
 	return (0);
 }
 
+/*
+ * texthash_key_end - where a key ends, as postmap(1) splits it since
+ * Postfix 3.2: white space inside "..." or after a backslash does not end
+ * it, and the quotes and backslashes stay in the key. NULL: a quote is
+ * not closed.
+ */
+static char *
+texthash_key_end(char *s)
+{
+	int	 quoted = 0;
+
+	for (; *s; s++) {
+		if (*s == '\\' && s[1])
+			s++;
+		else if (*s == '"')
+			quoted = !quoted;
+		else if (!quoted && (*s == ' ' || *s == '\t' || *s == '\r'))
+			break;
+	}
+	return (quoted ? NULL : s);
+}
+
 static void *
 texthash_open(const char *path, int flags, struct buf *err)
 {
@@ -52,13 +74,19 @@ texthash_open(const char *path, int flags, struct buf *err)
 	}
 	buf_init(&line, TABLE_LINE_MAX);
 	while ((st = lineread_next(&lr, &line, err)) > 0) {
-		char	*k = line.data, *v = k + strcspn(k, " \t");
+		char	*k = line.data, *v = texthash_key_end(k);
 		const char *why = NULL;
 
-		if (*v)
-			*v++ = 0;
-		v += strspn(v, " \t");
-		if (*v == 0)
+		if (v == NULL)
+			why = "unbalanced '\"' in key";
+		else {
+			if (*v)
+				*v++ = 0;
+			v += strspn(v, " \t\r");
+		}
+		if (why)
+			/* void */ ;
+		else if (*v == 0)
 			why = "expected \"key value\"";
 		else if (table_fold(k, key) < 0)
 			why = "key longer than 511 bytes (the LMDB key limit)";

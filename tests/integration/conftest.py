@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 import mta
+import outpost
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -123,20 +124,33 @@ def postfix_factory(request, tmp_path, sink, mta_available):
             raise mta.HarnessError("stop failed: " + "; ".join(errors))
 
 
-@pytest.fixture
-def policyd_factory(tmp_path, tools):
-    """Return make(conf=None, start=True) -> outpost.Policyd; all are
-    stopped at teardown, and a daemon that died on its own is a failure."""
-    import outpost
+def _daemon_factory(kind, tmp_path, tools):
+    """make(conf=None, start=True) -> kind; all are stopped at teardown,
+    and a daemon that died on its own is a failure."""
     made = []
 
     def make(conf=None, start=True):
-        pd = outpost.Policyd(tools, tmp_path / f"policyd{len(made)}", conf)
+        pd = kind(tools, tmp_path / f"{kind.name}{len(made)}", conf)
         made.append(pd)
         if start:
             pd.start()
         return pd
+    return make, made
 
+
+@pytest.fixture
+def policyd_factory(tmp_path, tools):
+    """Return make(conf=None, start=True) -> outpost.Policyd."""
+    yield from _stop_all(*_daemon_factory(outpost.Policyd, tmp_path, tools))
+
+
+@pytest.fixture
+def milter_factory(tmp_path, tools):
+    """Return make(conf=None, start=True) -> outpost.Milter."""
+    yield from _stop_all(*_daemon_factory(outpost.Milter, tmp_path, tools))
+
+
+def _stop_all(make, made):
     try:
         yield make
     finally:
@@ -147,4 +161,5 @@ def policyd_factory(tmp_path, tools):
         for pd in dead:
             print(pd.log_text()[-4000:])
         if dead:
-            raise mta.HarnessError("outpost-policyd died during the test")
+            raise mta.HarnessError(", ".join(str(pd.program().name) for pd in dead)
+                                   + " died during the test")
