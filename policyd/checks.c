@@ -83,7 +83,7 @@ pd_checks_run(struct pd_ctx *ctx, struct buf *out)
 		break;
 	case CHECK_REJECT:
 		buf_printf(out, "action=%s%s\n\n", pd_has_code(text) ? "" :
-		    "REJECT ", text);
+		    "550 ", text);
 		break;
 	case CHECK_DEFER:
 		buf_printf(out, "action=DEFER_IF_PERMIT %s\n\n", text);

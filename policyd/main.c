@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "bounds.h"
@@ -57,6 +58,22 @@ pd_validate(void)
 			    "client_address)", k);
 }
 
+/* pd_fd_limit - room for policyd_max_connections descriptors */
+static void
+pd_fd_limit(void)
+{
+	struct rlimit rl;
+	rlim_t	 want = var_policyd_max_connections + 64;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want) ?
+	    rl.rlim_max : want;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < want)
+		msg_warn("open file limit %llu is below policyd_max_connections"
+		    " + 64", (unsigned long long)rl.rlim_cur);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -88,6 +105,7 @@ main(int argc, char **argv)
 	if (cfg_load(config, outpost_params, CFG_PD, 0, &err) < 0)
 		msg_fatal("%s", buf_str(&err));
 	pd_validate();
+	pd_fd_limit();
 
 	cp = list = xstrdup(var_policyd_listen);
 	while ((spec = strsep(&cp, ", \t")) != NULL) {

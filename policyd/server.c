@@ -69,6 +69,7 @@ struct pd_server {
 	struct buf reply;
 	const char *config_path;
 	int	 stop;
+	int	 accept_paused;		/* out of descriptors */
 	time_t	 last_full_warn;
 };
 
@@ -136,8 +137,32 @@ pd_accept(struct pd_server *s, int lfd)
 		s->conns[fd] = c;
 		s->nconns++;
 	}
-	if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+	if (errno == EMFILE || errno == ENFILE) {
+		/* Out of descriptors: stop accepting until the next tick,
+		 * rather than spin on a socket that stays readable. */
+		int	 i;
+
+		msg_warn("accept: %m: pausing new connections for a second");
+		for (i = 0; i < s->nlisten; i++)
+			epoll_ctl(s->epfd, EPOLL_CTL_DEL, s->listen_fds[i], NULL);
+		s->accept_paused = 1;
+	} else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 		msg_warn("accept: %m");
+}
+
+/* pd_accept_resume - listen again after a pause */
+static void
+pd_accept_resume(struct pd_server *s)
+{
+	struct epoll_event ev;
+	int	 i;
+
+	for (i = 0; i < s->nlisten; i++) {
+		ev.events = EPOLLIN;
+		ev.data.ptr = (char *)PD_TAG_LISTEN + i;
+		epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->listen_fds[i], &ev);
+	}
+	s->accept_paused = 0;
 }
 
 /* pd_answer - decide one complete request into s->reply */
@@ -287,6 +312,8 @@ pd_tick(struct pd_server *s)
 	size_t	 fd;
 
 	pd_flush(s);
+	if (s->accept_paused)
+		pd_accept_resume(s);
 	for (fd = 0; fd < s->conns_size; fd++) {
 		struct pd_conn *c = s->conns[fd];
 
