@@ -29,6 +29,7 @@ privs_unix(const char *path, const char *user, const char *group,
     struct buf *err)
 {
 	struct sockaddr_un sun;
+	struct stat st;
 	struct passwd *pw;
 	struct group *gr;
 	int	 fd;
@@ -45,9 +46,16 @@ privs_unix(const char *path, const char *user, const char *group,
 		buf_printf(err, "socket: %m");
 		return (-1);
 	}
-	if (unlink(path) < 0 && errno != ENOENT) {
-		buf_printf(err, "remove old socket %s: %m", path);
-		goto fail;
+	/* Remove a socket left behind, never anything else. */
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			buf_printf(err, "%s exists and is not a socket", path);
+			goto fail;
+		}
+		if (unlink(path) < 0) {
+			buf_printf(err, "remove old socket %s: %m", path);
+			goto fail;
+		}
 	}
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
 		buf_printf(err, "bind %s: %m", path);
@@ -62,6 +70,10 @@ privs_unix(const char *path, const char *user, const char *group,
 		    pw->pw_uid : (uid_t)-1;
 		gid_t	 gid = (group && *group && (gr = getgrnam(group))) ?
 		    gr->gr_gid : (gid_t)-1;
+
+		if (group && *group && gid == (gid_t)-1)
+			msg_warn("socket_group %s: no such group; Postfix may "
+			    "not be able to connect to %s", group, path);
 
 		if (chown(path, uid, gid) < 0) {
 			buf_printf(err, "chown %s: %m", path);

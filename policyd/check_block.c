@@ -6,6 +6,9 @@
  *		it there. Other recipients of the same transaction are not
  *		affected: the refusal is per RCPT TO.
  */
+#include <string.h>
+#include <time.h>
+
 #include "block.h"
 #include "checks.h"
 #include "msg.h"
@@ -15,19 +18,24 @@ enum check_result
 pd_block_check(struct pd_ctx *ctx)
 {
 	struct pd_block_entry e;
-	char	 safe[ADDR_MAX + 1];
+	char	 safe[ADDR_MAX + 1], sender[ADDR_MAX + 1], date[32];
+	struct tm tm;
+	time_t	 since;
 
 	if (ctx->req->recipient[0] == 0 || ctx->txn == NULL)
 		return (ctx->txn ? CHECK_DUNNO : CHECK_TEMPFAIL);
+	memset(&e, 0, sizeof(e));
 	switch (pd_block_lookup(ctx->txn, ctx->req->recipient,
 	    var_recipient_delimiter, var_blocklist_expiry, ctx->now, &e)) {
 	case 1:
-		pd_block_reply(&e, ctx->req->recipient, &ctx->reply);
+		pd_block_reply(&e, &ctx->reply);
+		since = (time_t)e.first_seen;
+		strftime(date, sizeof(date), "%Y-%m-%d", gmtime_r(&since, &tm));
 		buf_printf(&ctx->log, "recipient %s on the blocklist as %s "
-		    "(%s %s, since %lld); sender=%s", msg_safe(safe,
+		    "(%s, %s, since %s); sender=<%s>", msg_safe(safe,
 		    sizeof(safe), ctx->req->recipient), e.address, e.status,
-		    pd_block_source_name(e.source), (long long)e.first_seen,
-		    ctx->req->sender);
+		    pd_block_source_name(e.source), date, msg_safe(sender,
+		    sizeof(sender), ctx->req->sender));
 		return (CHECK_REJECT);
 	case 0:
 		return (CHECK_DUNNO);
@@ -36,6 +44,7 @@ pd_block_check(struct pd_ctx *ctx)
 		    ctx->req->queue_id[0] ? ctx->req->queue_id : "NOQUEUE",
 		    msg_safe(safe, sizeof(safe), ctx->req->recipient));
 		buf_puts(&ctx->reply, "4.3.0 blocklist temporarily unavailable");
+		buf_puts(&ctx->log, "blocklist lookup error");
 		return (CHECK_TEMPFAIL);
 	}
 }

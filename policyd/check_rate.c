@@ -56,8 +56,7 @@ pd_rate_keys(struct pd_ctx *ctx, struct pd_rate_key *keys, int *n)
 			continue;		/* warned about at startup */
 		if (*value == 0)
 			continue;		/* no login, null sender, ... */
-		if ((size_t)snprintf(k->key, sizeof(k->key), "%s:%s", type,
-		    value) >= sizeof(k->key))
+		if (pd_rate_key(k->key, sizeof(k->key), type, value) < 0)
 			continue;		/* cannot be a key: no limits */
 		if (pd_rate_lookup_spec(k->key, &k->spec) < 0)
 			return (-1);
@@ -94,6 +93,17 @@ pd_rate_check(struct pd_ctx *ctx)
 		pd_rate_limit_format(&keys[i].spec.lim[idx], lim, sizeof(lim));
 		format_duration(frees, sizeof(frees), wait);
 		msg_safe(safe, sizeof(safe), keys[i].key);
+		if (keys[i].spec.lim[idx].unit == PD_RATE_RCPT
+		    && rcpts > keys[i].spec.lim[idx].count) {
+			/* Waiting would not help: refuse for good. */
+			buf_printf(&ctx->reply, "5.7.1 message has %u "
+			    "recipients, more than rate limit %s allows",
+			    rcpts, lim);
+			buf_printf(&ctx->log, "message has %u recipients, more "
+			    "than rate limit %s for %s allows", rcpts, lim,
+			    safe);
+			return (CHECK_REJECT);
+		}
 		*strchr(safe, ':') = ' ';
 		buf_printf(&ctx->reply, "4.7.1 rate limit %s for %s reached; "
 		    "try again in %s", lim, safe, frees);

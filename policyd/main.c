@@ -34,28 +34,39 @@ pd_usage(void)
 	exit(64);
 }
 
-/* pd_validate - what cfg_load cannot check by type */
-static void
-pd_validate(void)
+/* pd_validate - what cfg_load cannot check by type; -1 with *why */
+int
+pd_validate(const char **why)
 {
+	static char text[512];
 	struct pd_rate_spec spec;
 	enum pd_rate_action a;
-	const char *why;
+	const char *reason;
 	char	 list[256], *cp = list, *k;
 
-	if (pd_rate_spec_parse(var_rate_limit_default, &spec, &why) < 0)
-		msg_fatal("rate_limit_default = %s: %s", var_rate_limit_default,
-		    why);
-	if (pd_rate_action_parse(var_rate_limit_action, &a) < 0)
-		msg_fatal("rate_limit_action = %s: use defer, reject or hold",
-		    var_rate_limit_action);
+	if (pd_rate_spec_parse(var_rate_limit_default, &spec, &reason) < 0) {
+		snprintf(text, sizeof(text), "rate_limit_default = %.200s: %s",
+		    var_rate_limit_default, reason);
+		*why = text;
+		return (-1);
+	}
+	if (pd_rate_action_parse(var_rate_limit_action, &a) < 0) {
+		snprintf(text, sizeof(text), "rate_limit_action = %.100s: use "
+		    "defer, reject or hold", var_rate_limit_action);
+		*why = text;
+		return (-1);
+	}
 	snprintf(list, sizeof(list), "%s", var_rate_limit_keys);
 	while ((k = strsep(&cp, ", \t")) != NULL)
 		if (*k && strcmp(k, "sasl_username") && strcmp(k, "sender")
-		    && strcmp(k, "sender_domain") && strcmp(k, "client_address"))
-			msg_fatal("rate_limit_keys: unknown key \"%s\" (use "
-			    "sasl_username, sender, sender_domain, "
-			    "client_address)", k);
+		    && strcmp(k, "sender_domain") && strcmp(k, "client_address")) {
+			snprintf(text, sizeof(text), "rate_limit_keys: unknown "
+			    "key \"%.50s\" (use sasl_username, sender, "
+			    "sender_domain, client_address)", k);
+			*why = text;
+			return (-1);
+		}
+	return (0);
 }
 
 /* pd_fd_limit - room for policyd_max_connections descriptors */
@@ -82,6 +93,7 @@ main(int argc, char **argv)
 	struct buf err;
 	struct db *db;
 	char	*list, *cp, *spec;
+	const char *why;
 
 	while ((ch = getopt(argc, argv, "c:fv")) != -1) {
 		switch (ch) {
@@ -104,7 +116,8 @@ main(int argc, char **argv)
 	buf_init(&err, 4096);
 	if (cfg_load(config, outpost_params, CFG_PD, 0, &err) < 0)
 		msg_fatal("%s", buf_str(&err));
-	pd_validate();
+	if (pd_validate(&why) < 0)
+		msg_fatal("%s", why);
 	pd_fd_limit();
 
 	cp = list = xstrdup(var_policyd_listen);

@@ -361,6 +361,30 @@ pd_rate_lookup_spec(const char *key, struct pd_rate_spec *spec)
 	return (ret);
 }
 
+/*
+ * pd_rate_key - "type:value", lower case, a sender without its address
+ * extension: Bob+1@Example.COM and bob@example.com are one sender, as
+ * they are one key in rate_limit_maps. -1 when it does not fit.
+ */
+int
+pd_rate_key(char *key, size_t len, const char *type, const char *value)
+{
+	char	 base[ADDR_MAX + 1];
+	char	*p;
+
+	if (strcmp(type, "sender") == 0) {
+		if (addr_strip_ext(value, var_recipient_delimiter, base,
+		    sizeof(base)) < 0)
+			return (-1);
+		value = base;
+	}
+	if ((size_t)snprintf(key, len, "%s:%s", type, value) >= len)
+		return (-1);
+	for (p = key; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return (0);
+}
+
 /* The daemon's store. */
 
 struct pd_rate_item {
@@ -496,6 +520,21 @@ pd_rate_flush_txn(struct db_txn *txn, void *ctx, const char **why)
 	return (0);
 }
 
+/* pd_rate_resets_pending - does outpostctl wait for a reset? */
+static int
+pd_rate_resets_pending(struct db *db)
+{
+	struct db_txn *txn = NULL;
+	const char *why;
+	size_t	 n;
+
+	if (db_read_begin(db, &txn, &why) < 0)
+		return (1);		/* let the write transaction tell */
+	n = db_count(txn, DB_RESET);
+	db_txn_free(txn);
+	return (n > 0);
+}
+
 int
 pd_rate_store_flush(struct pd_rate_store *s, struct db *db, const char **why)
 {
@@ -504,6 +543,9 @@ pd_rate_store_flush(struct pd_rate_store *s, struct db *db, const char **why)
 
 	memset(&f, 0, sizeof(f));
 	f.s = s;
+	/* Idle: no write transaction (and no fsync) unless a reset waits. */
+	if (s->dirty == NULL && !pd_rate_resets_pending(db))
+		return (0);
 	if (db_update(db, pd_rate_flush_txn, &f, why) < 0)
 		return (-1);
 	for (it = s->dirty; it; it = next) {

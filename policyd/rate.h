@@ -77,6 +77,9 @@ int	 pd_rate_apply(struct pd_rate_state *, const struct pd_rate_spec *,
 int	 pd_rate_state_decode(const void *, size_t, struct pd_rate_state *);
 size_t	 pd_rate_state_size(const struct pd_rate_state *);
 
+/* pd_rate_key() - the counter key of an identity: "type:value" in lower
+ * case, a sender without its address extension; -1 when over len */
+int	 pd_rate_key(char *key, size_t len, const char *type, const char *value);
 /* pd_rate_lookup_spec() - the limits of "type:value" from rate_limit_maps
  * or rate_limit_default; -1 (logged) on a table error or bad entry. */
 int	 pd_rate_lookup_spec(const char *key, struct pd_rate_spec *);

@@ -13,6 +13,7 @@ OUTPOSTCTL=/path/to/outpostctl runs another build of the program.
 import dataclasses
 import json
 import os
+import pwd
 import re
 import subprocess
 import time
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+import mta
 import outpost
 
 EX_NOTFOUND = 1
@@ -172,6 +174,28 @@ def test_audit_names_sudo_user(ctl):
     assert " add    by carol " in show
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="changing owner needs root")
+def test_state_belongs_to_outpost_user(tools, tmp_path):
+    """As root, the state is made and left usable by outpost_user."""
+    outpost.ensure_outpost_user()
+    mta.make_traversable(tmp_path)
+    ctl = Ctl(tools, tmp_path, {"outpost_user": "outpost"})
+    p = ctl.ok("blocklist", "add", "a@x.example")
+    assert p.stderr == ""
+    uid = pwd.getpwnam("outpost").pw_uid
+    assert ctl.state.stat().st_uid == uid
+    for f in ctl.state.iterdir():
+        assert f.stat().st_uid == uid, f
+    assert list(ctl.entries()) == ["a@x.example"]
+
+    # No such user: one warning, and the state stays root's.
+    (tmp_path / "r").mkdir()
+    other = Ctl(tools, tmp_path / "r", {"outpost_user": "no-such-user-x"})
+    p = other.ok("blocklist", "add", "a@x.example")
+    assert p.stderr.count("outpost_user no-such-user-x does not exist") == 1
+    assert other.state.stat().st_uid == 0
+
+
 def test_import_skips_bad_lines(ctl, tmp_path):
     src = tmp_path / "bounces.txt"
     src.write_text("# hard bounces\n"
@@ -290,13 +314,12 @@ def test_config_print(ctl):
     ctl.write_config(f"state_directory = {ctl.state}\n"
                      "outpost_user =\n"
                      "recipient_delimiter = +\n"
-                     "rate_limit_default = 10 msg/1h\n"
-                     "  , 100 msg/1d\n")
+                     "rate_limit_default = 10 msg/1h, 100 msg/1d\n")
     p = ctl.ok("config", "-n")
     assert p.stdout == (f"state_directory = {ctl.state}\n"
                         "outpost_user = \n"
                         "recipient_delimiter = +\n"
-                        "rate_limit_default = 10 msg/1h , 100 msg/1d\n")
+                        "rate_limit_default = 10 msg/1h, 100 msg/1d\n")
     full = ctl.ok("config").stdout
     assert "blocklist_expiry = 0\n" in full
     assert "recipient_delimiter = +\n" in full
