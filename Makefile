@@ -61,7 +61,30 @@ milter/outpost-milter: $(MF_OBJ) milter/libmf.a common/libcommon.a
 tests/unit/%_test: tests/unit/%_test.c $(LIBS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS_CTL)
 
-unit: $(UNIT_BIN)
+unit: $(UNIT_BIN) tests/unit/mime_names
+
+# mime_test includes mime_names.c (the driver the Python cross-check uses).
+tests/unit/mime_test: tests/unit/mime_test.c tests/unit/mime_names.c $(LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) -lcmocka $(LDLIBS_CTL)
+
+tests/unit/mime_names: tests/unit/mime_names.c milter/libmf.a common/libcommon.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_COMMON)
+
+tests/bench/mime_bench: tests/bench/mime_bench.c milter/libmf.a common/libcommon.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_COMMON)
+
+# fuzz: build every libFuzzer target (clang, libfuzzer-14-dev) and run each
+# for FUZZ_SECONDS on its seed corpus.
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror \
+	-Icommon -Imilter -Ipolicyd
+tests/fuzz/%: tests/fuzz/%.c $(MF_LIB_SRC) $(COMMON_SRC)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(MF_LIB_SRC) $(COMMON_SRC) -llmdb -lpthread -lm
+
+fuzz: tests/fuzz/mime_parse tests/fuzz/addrlist_parse
+	tests/fuzz/mime_parse -max_total_time=$(FUZZ_SECONDS) tests/data/mime
+	tests/fuzz/addrlist_parse -max_total_time=$(FUZZ_SECONDS)
 
 # check: install what the tests need, build, run every test, one summary.
 check:
@@ -85,9 +108,10 @@ install: all
 clean:
 	rm -f common/*.o common/*.a policyd/*.o policyd/*.a milter/*.o \
 	    milter/*.a $(PROGS) \
-	    $(UNIT_BIN) tests/table/table_query
+	    $(UNIT_BIN) tests/table/table_query tests/unit/mime_names \
+	    tests/bench/mime_bench tests/fuzz/mime_parse tests/fuzz/addrlist_parse
 
-.PHONY: all check asan install clean unit
+.PHONY: all check asan install clean unit fuzz
 
 tests/table/table_query: tests/table/table_query.c common/libcommon.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_COMMON)

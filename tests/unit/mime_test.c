@@ -247,6 +247,20 @@ mt_boundary(struct buf *b, size_t n)
 	buf_fini(&bd);
 }
 
+/* mt_bounds - a multipart with n boundary= parameters; the parts use
+ * the last, as a reader that takes the last one would */
+static void
+mt_bounds(struct buf *b, size_t n)
+{
+	size_t	 i;
+
+	buf_puts(b, MT_HDR "Content-Type: multipart/mixed");
+	for (i = 0; i < n; i++)
+		buf_printf(b, ";\n boundary=\"bd%zu\"", i);
+	buf_printf(b, "\n\n--bd%zu\n" MT_EXE "--bd%zu--\n", n - 1, "b.exe",
+	    n - 1);
+}
+
 /* mt_repeat - n copies of the byte c after a header */
 static void
 mt_fill(struct buf *b, const char *head, int c, size_t n)
@@ -285,7 +299,7 @@ mt_garbage(struct buf *b, size_t n, int sprinkle)
 /* One row: a message built in memory, limits, the expected result. */
 enum mt_kind {
 	MT_NEST, MT_NEST822, MT_HEADER, MT_HEADER_CRLF, MT_PARTS, MT_NAME,
-	MT_NAME2231, MT_NAMEUU, MT_BOUNDARY, MT_NULS, MT_NULS_MP, MT_GARBAGE,
+	MT_NAME2231, MT_NAMEUU, MT_BOUNDARY, MT_BOUNDS, MT_NULS, MT_NULS_MP, MT_GARBAGE,
 	MT_GARBAGE_MP
 };
 
@@ -361,6 +375,9 @@ static const struct mt_row mt_rows[] = {
 	{"boundary 999", MT_BOUNDARY, 999, D,
 	    "BOUND (MIME boundary longer than 998 bytes)", 1},
 	{"boundary 1", MT_BOUNDARY, 1, D, "b.exe", 1},
+	{"4 boundary= parameters", MT_BOUNDS, 4, D, "b.exe", 1},
+	{"5 boundary= parameters", MT_BOUNDS, 5, D,
+	    "BOUND (more than 4 boundaries for one multipart)", 1},
 	/* hostile bodies: defined results, no crash */
 	{"1 MB of NULs", MT_NULS, 1u << 20, D, "-", 0},
 	{"1 MB of NULs in a part", MT_NULS_MP, 1u << 20, D,
@@ -392,6 +409,9 @@ mt_build(const struct mt_row *r, struct buf *b)
 		break;
 	case MT_BOUNDARY:
 		mt_boundary(b, r->n);
+		break;
+	case MT_BOUNDS:
+		mt_bounds(b, r->n);
 		break;
 	case MT_NULS:
 		if (r->n == 0)			/* NULs where a header is */

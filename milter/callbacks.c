@@ -1,0 +1,354 @@
+/*
+ * callbacks - outpost-milter's libmilter callbacks
+ * DESCRIPTION	Per message: the envelope sender is checked at MAIL FROM,
+ *		From: and Sender: as their headers arrive, and every MIME
+ *		leaf while the body streams through the parser, so a
+ *		message is refused as soon as its fault is known and
+ *		nothing is parsed twice.
+ *
+ *		State has two lifetimes, freed in one place each: struct
+ *		mf_conn from connect to close, struct mf_msg from MAIL FROM
+ *		to end of message or abort, whichever comes.
+ *
+ *		mf_decide() is the one place where a verdict becomes a
+ *		milter reply and a log line; report_only turns a refusal
+ *		into "would reject" there.
+ * DIAGNOSTICS	A message beyond a MIME bound: 554 5.6.0 naming the bound.
+ *		A table error: 451 4.3.0. Out of memory is fatal, and
+ *		Postfix's milter_default_action decides for the message.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "attach.h"
+#include "bounds.h"
+#include "mime.h"
+#include "milter.h"
+#include "msg.h"
+#include "mymalloc.h"
+#include "params.h"
+#include "sender.h"
+#include "verdict.h"
+
+struct mf_msg {
+	char	 queue_id[32];
+	char	 sender[ADDR_MAX + 1];
+	char	*login;			/* {auth_authen}, or NULL */
+	struct mf_mime *mime;
+	struct mf_attach_policy policy;
+	struct mf_verdict verdict;
+	struct buf line;		/* one header line for the parser */
+	unsigned attachments;		/* leaves with a name, for the log */
+	int	 refused;		/* a would-reject was logged */
+};
+
+struct mf_conn {
+	char	 client_addr[INET6_ADDRSTRLEN];
+	struct mf_msg *msg;		/* NULL between messages */
+};
+
+static pthread_rwlock_t mf_cfg_lock = PTHREAD_RWLOCK_INITIALIZER;
+
+void
+mf_cfg_rdlock(void)
+{
+	pthread_rwlock_rdlock(&mf_cfg_lock);
+}
+
+void
+mf_cfg_wrlock(void)
+{
+	pthread_rwlock_wrlock(&mf_cfg_lock);
+}
+
+void
+mf_cfg_unlock(void)
+{
+	pthread_rwlock_unlock(&mf_cfg_lock);
+}
+
+/* mf_msg_free - the one place a message's state goes */
+static struct mf_msg *
+mf_msg_free(struct mf_msg *m)
+{
+	if (m == NULL)
+		return (NULL);
+	mf_mime_free(m->mime);
+	mf_attach_policy_fini(&m->policy);
+	mf_verdict_fini(&m->verdict);
+	buf_fini(&m->line);
+	xfree(m->login);
+	return (xfree(m));
+}
+
+/* mf_queue_id - Postfix's queue ID, once it has one */
+static const char *
+mf_queue_id(SMFICTX *ctx, struct mf_msg *m)
+{
+	const char *qid;
+
+	if (m->queue_id[0] == 0 && (qid = smfi_getsymval(ctx, "i")) != NULL)
+		snprintf(m->queue_id, sizeof(m->queue_id), "%s", qid);
+	return (m->queue_id[0] ? m->queue_id : "NOQUEUE");
+}
+
+/* mf_decide - verdict to milter reply and log line */
+static sfsistat
+mf_decide(SMFICTX *ctx, struct mf_conn *c, struct mf_msg *m)
+{
+	struct mf_verdict *v = &m->verdict;
+	char	 text[1024], *p, dsn[16];
+	const char *rest = buf_str(&v->reply);
+	size_t	 n;
+
+	if (v->result == CHECK_DUNNO || v->result == CHECK_OK)
+		return (SMFIS_CONTINUE);
+	if (m->refused)
+		return (SMFIS_CONTINUE);	/* report_only: said already */
+	msg_info("%s: %s%s: %s; from=<%s> login=%s client=%s",
+	    mf_queue_id(ctx, m), var_report_only ? "would " : "",
+	    check_name(v->result), buf_str(&v->log), m->sender,
+	    m->login ? m->login : "-", c->client_addr);
+	if (var_report_only) {
+		m->refused = 1;
+		return (SMFIS_CONTINUE);
+	}
+	/* "5.7.1 text": the DSN code apart, for smfi_setreply(). */
+	n = strcspn(rest, " ");
+	snprintf(dsn, sizeof(dsn), "%.*s", (int)(n < 15 ? n : 15), rest);
+	rest += n + (rest[n] == ' ');
+	snprintf(text, sizeof(text), "%s", rest);
+	for (p = text; *p; p++)
+		if (*p == '%' || (unsigned char)*p < 0x20)
+			*p = '?';	/* no format characters in a reply */
+	if (smfi_setreply(ctx, v->code, dsn, text) != MI_SUCCESS)
+		msg_warn("%s: smfi_setreply failed", mf_queue_id(ctx, m));
+	switch (v->result) {
+	case CHECK_REJECT:
+		return (SMFIS_REJECT);
+	default:
+		return (SMFIS_TEMPFAIL);
+	}
+}
+
+/* mf_leaf - the MIME parser's callback: one leaf */
+static int
+mf_leaf(void *ctx, const struct mf_mime_leaf *leaf)
+{
+	struct mf_msg *m = ctx;
+
+	if (leaf->name)
+		m->attachments++;
+	if (m->verdict.result != CHECK_DUNNO)
+		return (0);		/* report_only: keep counting */
+	if (mf_attach_check(&m->policy, leaf, &m->verdict) != CHECK_DUNNO)
+		return (var_report_only ? 0 : -1);
+	return (0);
+}
+
+/* mf_mime_status - a parser status into the verdict */
+static void
+mf_mime_status(struct mf_msg *m, enum mf_mime_status st)
+{
+	if (st == MF_MIME_BOUND && m->verdict.result == CHECK_DUNNO)
+		mf_verdict_set(&m->verdict, CHECK_REJECT, "554", "5.6.0 message "
+		    "refused: %s", mf_mime_error(m->mime));
+}
+
+static sfsistat
+mf_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
+{
+	struct mf_conn *c = xcalloc(1, sizeof(*c));
+	const char *addr = smfi_getsymval(ctx, "{client_addr}");
+
+	(void)host;
+	if (addr)
+		snprintf(c->client_addr, sizeof(c->client_addr), "%s", addr);
+	else if (sa && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)sa)->sin_addr,
+		    c->client_addr, sizeof(c->client_addr));
+	else if (sa && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)sa)->sin6_addr,
+		    c->client_addr, sizeof(c->client_addr));
+	else
+		snprintf(c->client_addr, sizeof(c->client_addr), "unknown");
+	smfi_setpriv(ctx, c);
+	return (SMFIS_CONTINUE);
+}
+
+static sfsistat
+mf_envfrom(SMFICTX *ctx, char **argv)
+{
+	struct mf_conn *c = smfi_getpriv(ctx);
+	struct mf_msg *m;
+	struct mf_mime_limits lim;
+	struct mf_sender_ctx sc;
+	const char *login = smfi_getsymval(ctx, "{auth_authen}");
+	const char *from = argv[0] ? argv[0] : "";
+	size_t	 len;
+	sfsistat rc;
+
+	if (c == NULL)
+		return (SMFIS_TEMPFAIL);
+	c->msg = mf_msg_free(c->msg);
+	m = c->msg = xcalloc(1, sizeof(*m));
+	mf_verdict_init(&m->verdict);
+	buf_init(&m->line, 1 << 20);
+	if (login && *login)
+		m->login = xstrdup(login);
+	/* "<addr>" as Postfix sends it; the null sender is "<>". */
+	if (*from == '<')
+		from++;
+	len = strcspn(from, ">");
+	if (len > ADDR_MAX) {
+		mf_verdict_set(&m->verdict, CHECK_REJECT, "553", "5.1.7 sender "
+		    "address longer than %d bytes", ADDR_MAX);
+		len = 0;
+	}
+	memcpy(m->sender, from, len);
+	m->sender[len] = 0;
+
+	mf_cfg_rdlock();
+	sc.login = m->login;
+	sc.client_addr = c->client_addr;
+	if (m->verdict.result == CHECK_DUNNO)
+		mf_sender_envelope(&sc, m->sender, &m->verdict);
+	if (mf_attach_policy_init(&m->policy, m->sender) < 0
+	    && m->verdict.result == CHECK_DUNNO)
+		mf_verdict_set(&m->verdict, CHECK_TEMPFAIL, "451", "4.3.0 "
+		    "attachment_extension_maps lookup failed; try again later");
+	lim.depth = (unsigned)var_mime_max_depth;
+	lim.header = (size_t)var_mime_max_header_size;
+	lim.parts = (unsigned)var_mime_max_parts;
+	lim.filename = (size_t)var_mime_max_filename_length;
+	m->mime = mf_mime_create(&lim, mf_leaf, m);
+	rc = mf_decide(ctx, c, m);
+	mf_cfg_unlock();
+	return (rc);
+}
+
+static sfsistat
+mf_header(SMFICTX *ctx, char *name, char *value)
+{
+	struct mf_conn *c = smfi_getpriv(ctx);
+	struct mf_msg *m = c ? c->msg : NULL;
+	struct mf_sender_ctx sc;
+	sfsistat rc;
+
+	if (m == NULL)
+		return (SMFIS_TEMPFAIL);
+	mf_cfg_rdlock();
+	buf_reset(&m->line);
+	if (buf_printf(&m->line, "%s: %s\r\n", name, value) < 0)
+		mf_verdict_set(&m->verdict, CHECK_REJECT, "554", "5.6.0 message "
+		    "refused: header line longer than 1 MB");
+	else
+		mf_mime_status(m, mf_mime_feed(m->mime, m->line.data,
+		    m->line.len));
+	if (m->verdict.result == CHECK_DUNNO && (strcasecmp(name, "From") == 0
+	    || strcasecmp(name, "Sender") == 0)) {
+		sc.login = m->login;
+		sc.client_addr = c->client_addr;
+		mf_sender_header(&sc, name, value, &m->verdict);
+	}
+	rc = mf_decide(ctx, c, m);
+	mf_cfg_unlock();
+	return (rc);
+}
+
+static sfsistat
+mf_eoh(SMFICTX *ctx)
+{
+	struct mf_conn *c = smfi_getpriv(ctx);
+	struct mf_msg *m = c ? c->msg : NULL;
+	sfsistat rc;
+
+	if (m == NULL)
+		return (SMFIS_TEMPFAIL);
+	mf_cfg_rdlock();
+	mf_mime_status(m, mf_mime_feed(m->mime, "\r\n", 2));
+	rc = mf_decide(ctx, c, m);
+	mf_cfg_unlock();
+	return (rc);
+}
+
+static sfsistat
+mf_body(SMFICTX *ctx, unsigned char *data, size_t len)
+{
+	struct mf_conn *c = smfi_getpriv(ctx);
+	struct mf_msg *m = c ? c->msg : NULL;
+	sfsistat rc;
+
+	if (m == NULL)
+		return (SMFIS_TEMPFAIL);
+	mf_cfg_rdlock();
+	mf_mime_status(m, mf_mime_feed(m->mime, (const char *)data, len));
+	rc = mf_decide(ctx, c, m);
+	mf_cfg_unlock();
+	return (rc);
+}
+
+static sfsistat
+mf_eom(SMFICTX *ctx)
+{
+	struct mf_conn *c = smfi_getpriv(ctx);
+	struct mf_msg *m = c ? c->msg : NULL;
+	sfsistat rc;
+
+	if (m == NULL)
+		return (SMFIS_TEMPFAIL);
+	mf_cfg_rdlock();
+	mf_mime_status(m, mf_mime_finish(m->mime));
+	rc = mf_decide(ctx, c, m);
+	if (m->verdict.result == CHECK_DUNNO)
+		msg_info("%s: accept: from=<%s> login=%s client=%s "
+		    "attachments=%u", mf_queue_id(ctx, m), m->sender,
+		    m->login ? m->login : "-", c->client_addr, m->attachments);
+	mf_cfg_unlock();
+	c->msg = mf_msg_free(c->msg);
+	return (rc);
+}
+
+static sfsistat
+mf_abort(SMFICTX *ctx)
+{
+	struct mf_conn *c = smfi_getpriv(ctx);
+
+	if (c)
+		c->msg = mf_msg_free(c->msg);
+	return (SMFIS_CONTINUE);
+}
+
+/* mf_close - may be the only callback seen: accept no state */
+static sfsistat
+mf_close(SMFICTX *ctx)
+{
+	struct mf_conn *c = smfi_getpriv(ctx);
+
+	if (c) {
+		mf_msg_free(c->msg);
+		xfree(c);
+		smfi_setpriv(ctx, NULL);
+	}
+	return (SMFIS_CONTINUE);
+}
+
+struct smfiDesc mf_desc = {
+	.xxfi_name = "outpost-milter",
+	.xxfi_version = SMFI_VERSION,
+	.xxfi_flags = 0,
+	.xxfi_connect = mf_connect,
+	.xxfi_envfrom = mf_envfrom,
+	.xxfi_header = mf_header,
+	.xxfi_eoh = mf_eoh,
+	.xxfi_body = mf_body,
+	.xxfi_eom = mf_eom,
+	.xxfi_abort = mf_abort,
+	.xxfi_close = mf_close,
+};

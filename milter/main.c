@@ -1,0 +1,152 @@
+/*
+ * outpost-milter - sender-login and attachment checks for Postfix
+ * SYNOPSIS	outpost-milter [-c FILE] [-f] [-v]
+ * DESCRIPTION	Read the configuration, open the milter socket as root,
+ *		drop to outpost_user, and let libmilter serve. A thread of
+ *		our own, started before libmilter's, takes the signals:
+ *		SIGHUP reloads the configuration between callbacks (a
+ *		broken file or table leaves the old one in force), SIGTERM
+ *		and SIGINT stop accepting and let running connections end.
+ * SEE ALSO	outpost-milter(8), outpost.conf(5)
+ */
+#include <errno.h>
+#include <grp.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cfg.h"
+#include "milter.h"
+#include "msg.h"
+#include "params.h"
+#include "privs.h"
+
+static const char *mf_config = CFG_DEFAULT_PATH;
+
+/* mf_usage - how to call us */
+static void NORETURN
+mf_usage(void)
+{
+	fprintf(stderr, "usage: outpost-milter [-c config_file] [-f] [-v]\n");
+	exit(64);
+}
+
+/* mf_signals - SIGHUP reloads, SIGTERM/SIGINT stop */
+static void *
+mf_signals(void *arg)
+{
+	sigset_t *set = arg;
+	struct buf err;
+	int	 sig;
+
+	buf_init(&err, 4096);
+	for (;;) {
+		if (sigwait(set, &sig) != 0)
+			continue;
+		if (sig != SIGHUP) {
+			msg_info("signal %d: finishing open connections and "
+			    "stopping", sig);
+			smfi_stop();
+			break;
+		}
+		mf_cfg_wrlock();
+		if (cfg_load(mf_config, outpost_params, CFG_MF, 0, &err) < 0)
+			msg_warn("reload failed, keeping the old configuration: "
+			    "%s", buf_str(&err));
+		else
+			msg_info("configuration reloaded from %s", mf_config);
+		mf_cfg_unlock();
+	}
+	buf_fini(&err);
+	return (NULL);
+}
+
+/* mf_socket_perms - a unix socket that Postfix (group) may use */
+static void
+mf_socket_perms(const char *spec)
+{
+	const char *path;
+	struct passwd *pw;
+	struct group *gr;
+
+	if (strncmp(spec, "unix:", 5) == 0)
+		path = spec + 5;
+	else if (strncmp(spec, "local:", 6) == 0)
+		path = spec + 6;
+	else
+		return;
+	if (chmod(path, 0660) < 0)
+		msg_fatal("chmod %s: %m", path);
+	if (geteuid() == 0 && chown(path, (pw = getpwnam(var_outpost_user)) ?
+	    pw->pw_uid : (uid_t)-1, (gr = getgrnam(var_socket_group)) ?
+	    gr->gr_gid : (gid_t)-1) < 0)
+		msg_fatal("chown %s: %m", path);
+}
+
+int
+main(int argc, char **argv)
+{
+	int	 ch, foreground = 0;
+	struct buf err;
+	sigset_t set;
+	pthread_t tid;
+
+	while ((ch = getopt(argc, argv, "c:fv")) != -1) {
+		switch (ch) {
+		case 'c':
+			mf_config = optarg;
+			break;
+		case 'f':
+			foreground = 1;
+			break;
+		case 'v':
+			msg_verbose++;
+			break;
+		default:
+			mf_usage();
+		}
+	}
+	if (optind != argc)
+		mf_usage();
+	msg_open("outpost-milter", foreground ? MSG_STDERR : MSG_SYSLOG);
+	buf_init(&err, 4096);
+	if (cfg_load(mf_config, outpost_params, CFG_MF, 0, &err) < 0)
+		msg_fatal("%s", buf_str(&err));
+	if (var_sender_login_maps == NULL)
+		msg_warn("sender_login_maps is empty: authenticated clients "
+		    "may use no sender address");
+
+	if (smfi_register(mf_desc) != MI_SUCCESS)
+		msg_fatal("smfi_register failed");
+	if (smfi_setconn(var_milter_listen) != MI_SUCCESS)
+		msg_fatal("milter_listen = %s: bad address", var_milter_listen);
+	if (smfi_opensocket(1) != MI_SUCCESS)
+		msg_fatal("milter_listen = %s: cannot open the socket",
+		    var_milter_listen);
+	mf_socket_perms(var_milter_listen);
+	if (privs_drop(var_outpost_user, &err) < 0)
+		msg_fatal("%s", buf_str(&err));
+
+	/* Our signal thread first, so the kernel finds it before
+	 * libmilter's, which would stop on SIGHUP. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if ((errno = pthread_create(&tid, NULL, mf_signals, &set)) != 0)
+		msg_fatal("pthread_create: %m");
+	pthread_detach(tid);
+	msg_info("ready: listening on %s", var_milter_listen);
+	if (smfi_main() != MI_SUCCESS)
+		msg_fatal("smfi_main failed");
+	msg_info("stopped");
+	cfg_free(outpost_params);
+	buf_fini(&err);
+	return (0);
+}

@@ -1,0 +1,187 @@
+/*
+ * sender - who may send as whom
+ * DESCRIPTION	An authenticated client may use only the addresses that
+ *		sender_login_maps gives its login: the envelope sender,
+ *		every mailbox of From: and Sender:, and any address that a
+ *		display name pretends to be ("ceo@bank.example"
+ *		<alice@corp.example>). The table has the shape of Postfix's
+ *		smtpd_sender_login_maps (address or @domain -> logins) and
+ *		is searched in access(5) order, so an existing table works
+ *		unchanged. The null sender is allowed, as in Postfix.
+ *
+ *		A client without SASL is accepted only from a network in
+ *		trusted_networks (a cidr: table), and only for the sender
+ *		domains that the table's value lists ("any" for all).
+ * DIAGNOSTICS	A table error is a tempfail, never a pass or a reject.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "addr.h"
+#include "addrlist.h"
+#include "msg.h"
+#include "params.h"
+#include "sender.h"
+
+#define MF_HEADER_MAILBOXES	64	/* mailboxes in one From: or Sender: */
+
+/* mf_list_has - is word in the comma/space separated list? (any case) */
+static int
+mf_list_has(const char *list, const char *word)
+{
+	size_t	 len = strlen(word);
+	const char *s = list;
+
+	while (*s) {
+		size_t	 n;
+
+		s += strspn(s, ", \t");
+		n = strcspn(s, ", \t");
+		if (n == len && n > 0 && strncasecmp(s, word, n) == 0)
+			return (1);
+		s += n;
+	}
+	return (0);
+}
+
+/* mf_sender_owned - 1 when login owns addr, 0 when not, -1 on error */
+static int
+mf_sender_owned(const char *login, const char *addr)
+{
+	struct buf val;
+	int	 ret;
+
+	buf_init(&val, TABLE_VALUE_MAX);
+	switch (addr_lookup(var_sender_login_maps, addr,
+	    var_recipient_delimiter, 0, &val, NULL)) {
+	case TABLE_FOUND:
+		ret = mf_list_has(buf_str(&val), login);
+		break;
+	case TABLE_NOTFOUND:
+		ret = 0;
+		break;
+	default:
+		msg_warn("%s: lookup error for %.100s",
+		    table_name(var_sender_login_maps), addr);
+		ret = -1;
+		break;
+	}
+	buf_fini(&val);
+	return (ret);
+}
+
+/* mf_trusted - may an unauthenticated client use this sender domain?
+ * 1 yes, 0 no (verdict set), -1 error (verdict set) */
+static int
+mf_trusted(const struct mf_sender_ctx *ctx, const char *addr, const char *what,
+    struct mf_verdict *v)
+{
+	struct buf val;
+	const char *domain = addr_domain(addr);
+	char	 safe[ADDR_MAX + 1];
+	int	 ret = 0;
+
+	buf_init(&val, TABLE_VALUE_MAX);
+	msg_safe(safe, sizeof(safe), addr);
+	switch (table_lookup(var_trusted_networks, ctx->client_addr, &val)) {
+	case TABLE_FOUND:
+		if (*addr == 0 || mf_list_has(buf_str(&val), "any")
+		    || (domain && mf_list_has(buf_str(&val), domain)))
+			ret = 1;
+		else
+			mf_verdict_set(v, CHECK_REJECT, "550", "5.7.1 <%s>: %s "
+			    "domain not allowed for unauthenticated client %s",
+			    safe, what, ctx->client_addr);
+		break;
+	case TABLE_NOTFOUND:
+		mf_verdict_set(v, CHECK_REJECT, "550", "5.7.1 client %s did not "
+		    "authenticate and is not in trusted_networks",
+		    ctx->client_addr);
+		break;
+	default:
+		msg_warn("%s: lookup error for %s",
+		    table_name(var_trusted_networks), ctx->client_addr);
+		mf_verdict_set(v, CHECK_TEMPFAIL, "451", "4.3.0 trusted_networks "
+		    "lookup failed; try again later");
+		ret = -1;
+		break;
+	}
+	buf_fini(&val);
+	return (ret);
+}
+
+/* mf_sender_one - one address for a login, or for a trusted network */
+static enum check_result
+mf_sender_one(const struct mf_sender_ctx *ctx, const char *addr,
+    const char *what, struct mf_verdict *v)
+{
+	char	 safe[ADDR_MAX + 1], login[TEXT_REPLY_MAX + 1];
+
+	if (ctx->login == NULL || *ctx->login == 0) {
+		mf_trusted(ctx, addr, what, v);
+		return (v->result);
+	}
+	if (*addr == 0)
+		return (CHECK_DUNNO);	/* null sender, as in Postfix */
+	switch (mf_sender_owned(ctx->login, addr)) {
+	case 1:
+		return (CHECK_DUNNO);
+	case 0:
+		mf_verdict_set(v, CHECK_REJECT, "550", "5.7.1 <%s>: %s not owned "
+		    "by login %s", msg_safe(safe, sizeof(safe), addr), what,
+		    msg_safe(login, sizeof(login), ctx->login));
+		return (CHECK_REJECT);
+	default:
+		mf_verdict_set(v, CHECK_TEMPFAIL, "451", "4.3.0 sender_login_maps "
+		    "lookup failed; try again later");
+		return (CHECK_TEMPFAIL);
+	}
+}
+
+enum check_result
+mf_sender_envelope(const struct mf_sender_ctx *ctx, const char *sender,
+    struct mf_verdict *v)
+{
+	if (ctx->login && *ctx->login
+	    && !mf_list_has(var_sender_login_check, "envelope"))
+		return (CHECK_DUNNO);
+	return (mf_sender_one(ctx, sender, "envelope sender", v));
+}
+
+enum check_result
+mf_sender_header(const struct mf_sender_ctx *ctx, const char *hname,
+    const char *value, struct mf_verdict *v)
+{
+	struct mf_addr list[MF_HEADER_MAILBOXES];
+	char	 what[64], fake[ADDR_MAX + 1], safe[ADDR_MAX + 1];
+	const char *why;
+	int	 n, i;
+
+	if (ctx->login && *ctx->login
+	    && !mf_list_has(var_sender_login_check, "header"))
+		return (CHECK_DUNNO);
+	if (mf_addrlist_parse(value, list, MF_HEADER_MAILBOXES, &n, &why) < 0) {
+		mf_verdict_set(v, CHECK_REJECT, "550", "5.7.1 header %.20s: "
+		    "cannot be parsed (%s)", hname, why);
+		return (CHECK_REJECT);
+	}
+	snprintf(what, sizeof(what), "header %s", hname);
+	for (i = 0; i < n; i++) {
+		if (mf_sender_one(ctx, list[i].addr, what, v) != CHECK_DUNNO)
+			return (v->result);
+		/* A display name that pretends to be another address. */
+		if (mf_addrlist_display_addr(&list[i], fake, sizeof(fake)) == 1) {
+			snprintf(what, sizeof(what), "display name in header %s",
+			    hname);
+			if (mf_sender_one(ctx, fake, what, v) != CHECK_DUNNO) {
+				msg_safe(safe, sizeof(safe), list[i].addr);
+				buf_printf(&v->log, " (address <%s>)", safe);
+				return (v->result);
+			}
+			snprintf(what, sizeof(what), "header %s", hname);
+		}
+	}
+	return (CHECK_DUNNO);
+}
