@@ -22,6 +22,7 @@
 #include "addr.h"
 #include "addrlist.h"
 #include "msg.h"
+#include "mymalloc.h"
 #include "params.h"
 #include "sender.h"
 
@@ -154,34 +155,37 @@ enum check_result
 mf_sender_header(const struct mf_sender_ctx *ctx, const char *hname,
     const char *value, struct mf_verdict *v)
 {
-	struct mf_addr list[MF_HEADER_MAILBOXES];
+	struct mf_addr *list;
 	char	 what[64], fake[ADDR_MAX + 1], safe[ADDR_MAX + 1];
 	const char *why;
-	int	 n, i;
+	int	 n, i, k;
 
 	if (ctx->login && *ctx->login
 	    && !mf_list_has(var_sender_login_check, "header"))
 		return (CHECK_DUNNO);
-	if (mf_addrlist_parse(value, list, MF_HEADER_MAILBOXES, &n, &why) < 0) {
+	list = xcalloc(MF_HEADER_MAILBOXES, sizeof(*list));
+	if (mf_addrlist_parse(value, list, MF_HEADER_MAILBOXES, &n, &why) < 0)
 		mf_verdict_set(v, CHECK_REJECT, "550", "5.7.1 header %.20s: "
 		    "cannot be parsed (%s)", hname, why);
-		return (CHECK_REJECT);
-	}
-	snprintf(what, sizeof(what), "header %s", hname);
-	for (i = 0; i < n; i++) {
+	else if (n == 0 && strcasecmp(hname, "From") == 0)
+		/* RFC 5322: From: holds at least one mailbox. */
+		mf_verdict_set(v, CHECK_REJECT, "550", "5.7.1 header From: "
+		    "names no mailbox");
+	for (i = 0; i < n && v->result == CHECK_DUNNO; i++) {
+		snprintf(what, sizeof(what), "header %s", hname);
 		if (mf_sender_one(ctx, list[i].addr, what, v) != CHECK_DUNNO)
-			return (v->result);
-		/* A display name that pretends to be another address. */
-		if (mf_addrlist_display_addr(&list[i], fake, sizeof(fake)) == 1) {
-			snprintf(what, sizeof(what), "display name in header %s",
-			    hname);
+			break;
+		/* Display names (or comments) that pretend to be another
+		 * address: every one of them must be owned too. */
+		snprintf(what, sizeof(what), "display name in header %s", hname);
+		for (k = 0; mf_addrlist_display_addr_n(&list[i], k, fake,
+		    sizeof(fake)) == 1; k++)
 			if (mf_sender_one(ctx, fake, what, v) != CHECK_DUNNO) {
 				msg_safe(safe, sizeof(safe), list[i].addr);
 				buf_printf(&v->log, " (address <%s>)", safe);
-				return (v->result);
+				break;
 			}
-			snprintf(what, sizeof(what), "header %s", hname);
-		}
 	}
-	return (CHECK_DUNNO);
+	xfree(list);
+	return (v->result);
 }

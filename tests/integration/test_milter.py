@@ -80,8 +80,7 @@ def test_envelope_of_someone_else_refused(setup):
     ("<ceo@bank.example>", "ceo@bank.example"),
     ("Alice <alice@corp.example>, CEO <ceo@bank.example>", "ceo@bank.example"),
     ("friends: alice@corp.example, ceo@bank.example;", "ceo@bank.example"),
-    ("alice@corp.example (<ceo@bank.example>), <Bob@Corp.Example>",
-     "bob@corp.example"),
+    ("alice@corp.example (Alice), <Bob@Corp.Example>", "bob@corp.example"),
 ])
 def test_header_from_of_someone_else_refused(setup, from_header, refused):
     mf, pf, sink = setup
@@ -94,15 +93,28 @@ def test_header_from_of_someone_else_refused(setup, from_header, refused):
         f"5.7.1 <{refused}>: header from not owned by login alice"
 
 
-def test_display_name_pretending_refused(setup):
+@pytest.mark.parametrize("from_header", [
+    "=?utf-8?q?ceo=40bank=2Eexample?= <alice@corp.example>",
+    '"alice@corp.example, ceo@bank.example" <alice@corp.example>',
+    "alice@corp.example (ceo@bank.example)",
+])
+def test_display_name_pretending_refused(setup, from_header):
     mf, pf, sink = setup
     r = pf.send("alice@corp.example", [DEST], message(
-        "alice@corp.example",
-        from_header="=?utf-8?q?ceo=40bank=2Eexample?= <alice@corp.example>"),
+        "alice@corp.example", from_header=from_header),
         login="alice", password="alice-pw")
     assert not r.ok and r.data.code == 550
-    assert "<ceo@bank.example>: display name in header From not owned by " \
-        "login alice" in r.data.text
+    assert r.data.text == ("5.7.1 <ceo@bank.example>: display name in header "
+                           "From not owned by login alice")
+
+
+def test_empty_from_refused(setup):
+    mf, pf, sink = setup
+    r = pf.send("alice@corp.example", [DEST], message(
+        "alice@corp.example", from_header="undisclosed-senders:;"),
+        login="alice", password="alice-pw")
+    assert not r.ok
+    assert r.data.text == "5.7.1 header From: names no mailbox"
 
 
 def test_sender_header_checked(setup):
