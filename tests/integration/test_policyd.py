@@ -36,7 +36,7 @@ def test_blocklisted_recipient_refused(postfix_factory, policyd_factory, sink):
     assert r.ok
     got = sink.wait_for(1)
     assert len(got) == 1
-    assert got[0].recipients == ["alive@dest.example"]
+    assert got[0].rcpts == ["alive@dest.example"]
     assert pd.wait_log("reject: recipient dead@dest.example on the blocklist")
 
 
@@ -92,20 +92,27 @@ def test_recipients_counted_at_data(postfix_factory, policyd_factory, sink):
 
 def test_data_stage_deferral(postfix_factory, policyd_factory, sink):
     """A message whose recipients overflow the limit is deferred at DATA,
-    and counts nowhere."""
+    and counts nowhere; one with more recipients than the limit allows at
+    all is refused for good."""
     pd = policyd_factory({"rate_limit_keys": "sender",
-                          "rate_limit_default": "3 rcpt/1h"})
+                          "rate_limit_default": "5 rcpt/1h"})
     pf = postfix_factory(main_cf=pd.postfix_params())
-    r = pf.send(SENDER, ["a@dest.example", "b@dest.example",
-                         "c@dest.example", "d@dest.example"])
+    three = ["a@dest.example", "b@dest.example", "c@dest.example"]
+    assert pf.send(SENDER, three).ok
+    r = pf.send(SENDER, three)              # 6 > 5: each RCPT fits alone
     assert r.data is not None and r.data.code == 450
     assert r.data.text.startswith("4.7.1 <DATA>: Data command rejected: "
-                                  "rate limit 3 rcpt/1h for sender "
+                                  "rate limit 5 rcpt/1h for sender "
                                   "app@sender.example reached; try again in ")
-    # Not counted: three recipients still fit.
-    assert pf.send(SENDER, ["a@dest.example", "b@dest.example",
-                            "c@dest.example"]).ok
-    assert len(sink.wait_for(1)) == 1
+    # Not counted: two recipients still fit (at the bound).
+    assert pf.send(SENDER, three[:2]).ok
+    assert len(sink.wait_for(2)) == 2
+    # Six recipients can never fit in 5 rcpt/1h: 550, not a deferral.
+    other = "other@sender.example"
+    r = pf.send(other, [f"r{i}@dest.example" for i in range(6)])
+    assert r.data.code == 550
+    assert "message has 6 recipients, more than rate limit 5 rcpt/1h " \
+        "allows" in r.data.text
 
 
 def test_counters_survive_restart(postfix_factory, policyd_factory):
