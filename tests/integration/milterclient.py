@@ -154,7 +154,7 @@ BODY_CHUNK = 65535
 MAX_REPLY = 1 << 20
 DEFAULT_TIMEOUT = 10.0
 
-# The stage a step's macros belong to, by command.
+# The SMFIP_NO* flag that skips each step, by command.
 _STEP_FLAG = {
     SMFIC_CONNECT: SMFIP_NOCONNECT, SMFIC_HELO: SMFIP_NOHELO,
     SMFIC_MAIL: SMFIP_NOMAIL, SMFIC_RCPT: SMFIP_NORCPT,
@@ -337,6 +337,9 @@ class MilterClient:
         if self.sock is None:
             raise MilterClosed("connection already closed")
         try:
+            # read_packet() leaves what was left of its deadline; a send
+            # gets the whole timeout (a bound on all of sendall()).
+            self.sock.settimeout(self.timeout)
             self.sock.sendall(struct.pack("!I", len(data) + 1) + cmd + data)
         except socket.timeout as e:
             raise MilterTimeout(f"send {cmd!r}: timed out") from e
@@ -677,16 +680,21 @@ def send_message(path, sender, rcpts, message, login=None,
     sender and rcpts are addresses with or without <>. login sets
     {auth_authen} (and {auth_type} PLAIN). The macros are those of
     contrib/postfix's milter_mail_macros plus Postfix's defaults for the
-    other stages. With client= an already negotiated MilterClient is
-    used (and left open, for several messages on one connection);
-    otherwise a new connection is made and closed.
+    other stages; extra_macros ({"connect"|"helo"|"mail"|"rcpt"|"data"|
+    "eoh"|"eom": {name: value}}) adds to or overrides them per stage. With
+    client= an already negotiated MilterClient is used (and left open,
+    for several messages on one connection; its connect and HELO are sent
+    once); otherwise a new connection is made and closed.
     """
     def angle(a):
         return a if a.startswith("<") else f"<{a}>"
 
     if isinstance(rcpts, str):
         rcpts = [rcpts]
-    macros = dict(extra_macros or {})
+    extra = extra_macros or {}
+
+    def mac(stage, base):
+        return dict(base, **extra.get(stage, {}))
     res = Result()
     own = client is None
     c = client
@@ -704,16 +712,14 @@ def send_message(path, sender, rcpts, message, login=None,
             return r.proceed
 
         if not c.session:
-            conn_macros = {"j": "mta.outpost.test", "{daemon_name}": "smtpd",
-                           "v": "Postfix 3.7", "_": f"{client_name} "
-                           f"[{client_addr}]",
-                           "{client_addr}": client_addr,
-                           "{client_name}": client_name}
-            conn_macros.update(macros.get("connect", {}))
+            conn_macros = mac("connect", {
+                "j": "mta.outpost.test", "{daemon_name}": "smtpd",
+                "v": "Postfix 3.7", "_": f"{client_name} [{client_addr}]",
+                "{client_addr}": client_addr, "{client_name}": client_name})
             if not run("connect", c.connect, client_name, client_addr, 4711,
                        macros=conn_macros):
                 return _end(c, res, own)
-            if not run("helo", c.helo, helo):
+            if not run("helo", c.helo, helo, macros=mac("helo", {})):
                 return _end(c, res, own)
         mail_macros = {"i": queue_id, "{mail_addr}": angle(sender)[1:-1],
                        "{client_addr}": client_addr,
@@ -721,20 +727,20 @@ def send_message(path, sender, rcpts, message, login=None,
         if login is not None:
             mail_macros.update({"{auth_type}": "PLAIN",
                                 "{auth_authen}": login})
-        mail_macros.update(macros.get("mail", {}))
-        if not run("mail", c.mail, angle(sender), macros=mail_macros):
+        if not run("mail", c.mail, angle(sender),
+                   macros=mac("mail", mail_macros)):
             return _end(c, res, own)
         for rcpt in rcpts:
-            if not run("rcpt", c.rcpt, angle(rcpt), macros={
-                    "{rcpt_addr}": angle(rcpt)[1:-1], "i": queue_id}):
+            if not run("rcpt", c.rcpt, angle(rcpt), macros=mac("rcpt", {
+                    "{rcpt_addr}": angle(rcpt)[1:-1], "i": queue_id})):
                 return _end(c, res, own)
-        if not run("data", c.data, macros={"i": queue_id}):
+        if not run("data", c.data, macros=mac("data", {"i": queue_id})):
             return _end(c, res, own)
         headers, body = split_message(message)
         for name, value in headers:
             if not run("header", c.header, name, value):
                 return _end(c, res, own)
-        if not run("eoh", c.eoh, macros={"i": queue_id}):
+        if not run("eoh", c.eoh, macros=mac("eoh", {"i": queue_id})):
             return _end(c, res, own)
         if crlf:
             body = to_crlf(body)
@@ -746,7 +752,7 @@ def send_message(path, sender, rcpts, message, login=None,
             res.replies.append(("body", r))
         if r is not None and not r.proceed:
             return _end(c, res, own)
-        run("eom", c.eom, macros={"i": queue_id})
+        run("eom", c.eom, macros=mac("eom", {"i": queue_id}))
         if own:
             c.close()
         return res
