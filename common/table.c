@@ -9,7 +9,10 @@
  *		Adding a type is one row in table_types[].
  */
 #include <ctype.h>
+#include <locale.h>
+#include <pthread.h>
 #include <string.h>
+#include <wctype.h>
 
 #include "bounds.h"
 #include "msg.h"
@@ -146,16 +149,100 @@ table_close(struct table *t)
 	return (xfree(t));
 }
 
+/* table_utf8_locale - a UTF-8 LC_CTYPE for towlower_l(), made once */
+static locale_t table_locale;
+static pthread_once_t table_locale_once = PTHREAD_ONCE_INIT;
+
+static void
+table_utf8_locale(void)
+{
+	table_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+}
+
+/* table_utf8_next - one code point of s (n bytes left); its length, or
+ * 0 when s is not valid UTF-8 there */
+static size_t
+table_utf8_next(const unsigned char *s, size_t n, wint_t *cp)
+{
+	size_t	 len, i;
+	wint_t	 c;
+
+	if (s[0] < 0x80)
+		return (*cp = s[0], 1);
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, c = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, c = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, c = s[0] & 0x07;
+	else
+		return (0);
+	if (len > n)
+		return (0);
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return (0);
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff)))
+	    || (len == 4 && (c < 0x10000 || c > 0x10ffff)))
+		return (0);		/* overlong or surrogate */
+	*cp = c;
+	return (len);
+}
+
+/* table_utf8_put - encode cp at out[*o], within TABLE_KEY_MAX */
+static int
+table_utf8_put(wint_t c, char *out, size_t *o)
+{
+	unsigned char b[4];
+	size_t	 len, i;
+
+	if (c < 0x80)
+		b[0] = (unsigned char)c, len = 1;
+	else if (c < 0x800)
+		b[0] = 0xc0 | (c >> 6), b[1] = 0x80 | (c & 0x3f), len = 2;
+	else if (c < 0x10000)
+		b[0] = 0xe0 | (c >> 12), b[1] = 0x80 | ((c >> 6) & 0x3f),
+		    b[2] = 0x80 | (c & 0x3f), len = 3;
+	else
+		b[0] = 0xf0 | (c >> 18), b[1] = 0x80 | ((c >> 12) & 0x3f),
+		    b[2] = 0x80 | ((c >> 6) & 0x3f), b[3] = 0x80 | (c & 0x3f),
+		    len = 4;
+	if (*o + len > TABLE_KEY_MAX)
+		return (-1);
+	for (i = 0; i < len; i++)
+		out[(*o)++] = (char)b[i];
+	return (0);
+}
+
 int
 table_fold(const char *key, char *out)
 {
-	size_t	 i;
+	const unsigned char *s = (const unsigned char *)key;
+	size_t	 n = strlen(key), i = 0, o = 0, len;
+	wint_t	 c;
 
-	for (i = 0; key[i]; i++) {
-		if (i >= TABLE_KEY_MAX)
-			return (-1);
-		out[i] = (char)tolower((unsigned char)key[i]);
+	/*
+	 * As Postfix with smtputf8_enable = yes: ASCII and UTF-8 keys fold
+	 * to lower case; a key that is not UTF-8 cannot be in a table.
+	 */
+	while (i < n) {
+		if (s[i] < 0x80) {
+			if (o >= TABLE_KEY_MAX)
+				return (TABLE_FOLD_LONG);
+			out[o++] = (char)tolower(s[i++]);
+			continue;
+		}
+		if ((len = table_utf8_next(s + i, n - i, &c)) == 0)
+			return (TABLE_FOLD_NOTUTF8);
+		pthread_once(&table_locale_once, table_utf8_locale);
+		if (table_locale != (locale_t)0)
+			c = towlower_l(c, table_locale);
+		if (table_utf8_put(c, out, &o) < 0)
+			return (TABLE_FOLD_LONG);
+		i += len;
 	}
-	out[i] = 0;
+	out[o] = 0;
 	return (0);
 }

@@ -37,7 +37,10 @@ const char *table_name(const struct table *);	/* the spec */
 struct table *table_close(struct table *);	/* returns NULL */
 int	 table_type_valid(const char *type);
 /* table_fold() - lower-case copy into out[TABLE_KEY_MAX + 1], as postmap
- * folds keys; -1 when the key is too long to be in any table. */
+ * folds keys (UTF-8 too); TABLE_FOLD_LONG when the key is too long to be
+ * in any table, TABLE_FOLD_NOTUTF8 when it is not valid UTF-8. */
+#define TABLE_FOLD_LONG		(-1)
+#define TABLE_FOLD_NOTUTF8	(-2)
 int	 table_fold(const char *key, char *out);
 
 extern const struct table_ops table_texthash_ops;

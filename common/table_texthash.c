@@ -65,6 +65,7 @@ texthash_open(const char *path, int flags, struct buf *err)
 	struct lineread lr;
 	struct buf line;
 	char	 key[TABLE_KEY_MAX + 1];
+	int	 fold;
 	int	 st;
 
 	htable_init(h, 64);
@@ -88,7 +89,9 @@ texthash_open(const char *path, int flags, struct buf *err)
 			/* void */ ;
 		else if (*v == 0)
 			why = "expected \"key value\"";
-		else if (table_fold(k, key) < 0)
+		else if ((fold = table_fold(k, key)) == TABLE_FOLD_NOTUTF8)
+			why = "key is not valid UTF-8";
+		else if (fold < 0)
 			why = "key longer than 511 bytes (the LMDB key limit)";
 		else if (htable_find(h, key))
 			why = "duplicate key, the first one wins";

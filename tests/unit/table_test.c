@@ -535,7 +535,8 @@ test_open_errors(void **state)
 		fail_msg("%d rows failed", bad);
 }
 
-/* table_fold: lower case, ASCII only, TABLE_KEY_MAX bytes at most. */
+/* table_fold: lower case (UTF-8 too, as Postfix with SMTPUTF8), refusing
+ * what is not UTF-8, TABLE_KEY_MAX bytes at most. */
 static void
 test_fold(void **state)
 {
@@ -548,7 +549,12 @@ test_fold(void **state)
 		{"Alice@Example.COM", 0, "alice@example.com"},
 		{"@EXAMPLE.NET", 0, "@example.net"},
 		{"10.0.0.1", 0, "10.0.0.1"},
-		{"\xc3\x84rger", 0, "\xc3\x84rger"},	/* bytes unchanged */
+		{"\xc3\x84rger", 0, "\xc3\xa4rger"},	/* U+00C4 -> U+00E4 */
+		{"CAF\xc3\x89", 0, "caf\xc3\xa9"},		/* U+00C9 -> U+00E9 */
+		{"bad\xff@x", TABLE_FOLD_NOTUTF8, 0},		/* not UTF-8 */
+		{"\xc3", TABLE_FOLD_NOTUTF8, 0},		/* cut sequence */
+		{"\xc0\xaf", TABLE_FOLD_NOTUTF8, 0},		/* overlong */
+		{"\xed\xa0\x80", TABLE_FOLD_NOTUTF8, 0},	/* surrogate */
 		{K511, 0, k511},			/* at TABLE_KEY_MAX */
 		{l512, -1, 0},				/* over it */
 	};
