@@ -21,27 +21,10 @@
 #include <strings.h>
 
 #include "addr.h"
+#include "list.h"
 #include "attach.h"
 #include "msg.h"
 #include "params.h"
-
-/* mf_list_word - is word (len bytes) in the list? case-insensitive */
-static int
-mf_list_word(const char *list, const char *word, size_t len)
-{
-	const char *s = list;
-
-	while (*s) {
-		size_t	 n;
-
-		s += strspn(s, ", \t");
-		n = strcspn(s, ", \t");
-		if (n == len && n > 0 && strncasecmp(s, word, n) == 0)
-			return (1);
-		s += n;
-	}
-	return (0);
-}
 
 int
 mf_attach_policy_init(struct mf_attach_policy *p, const char *sender)
@@ -152,11 +135,11 @@ mf_attach_allowed(const struct mf_attach_policy *p, const char *ext)
 {
 	const char *list = p->allowed.data ? p->allowed.data : "";
 
-	if (mf_list_word(list, "any", 3))
+	if (list_has(list, "any", 3))
 		return (1);
 	if (*ext == 0)
-		return (mf_list_word(list, "none", 4));
-	return (mf_list_word(list, ext, strlen(ext)));
+		return (list_has(list, "none", 4));
+	return (list_has(list, ext, strlen(ext)));
 }
 
 enum check_result
@@ -166,7 +149,7 @@ mf_attach_check(const struct mf_attach_policy *p,
 	char	 ext[MF_EXT_MAX + 1], safe[TEXT_REPLY_MAX + 1];
 	const char *ct = leaf->content_type ? leaf->content_type : "";
 
-	if (*ct && mf_list_word(var_attachment_blocked_types, ct, strlen(ct))) {
+	if (*ct && list_has(var_attachment_blocked_types, ct, strlen(ct))) {
 		if (leaf->name)
 			mf_verdict_set(v, CHECK_REJECT, "550", "5.7.1 attachment "
 			    "\"%s\": content type %.100s not allowed for sender "

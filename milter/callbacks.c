@@ -262,8 +262,9 @@ mf_header(SMFICTX *ctx, char *name, char *value)
 	return (rc);
 }
 
+/* mf_feed - the parser's next bytes (NULL: end of message), then decide */
 static sfsistat
-mf_eoh(SMFICTX *ctx)
+mf_feed(SMFICTX *ctx, const char *data, size_t len)
 {
 	struct mf_conn *c = smfi_getpriv(ctx);
 	struct mf_msg *m = c ? c->msg : NULL;
@@ -272,47 +273,35 @@ mf_eoh(SMFICTX *ctx)
 	if (m == NULL)
 		return (SMFIS_TEMPFAIL);
 	mf_cfg_rdlock();
-	mf_mime_status(m, mf_mime_feed(m->mime, "\r\n", 2));
+	mf_mime_status(m, data ? mf_mime_feed(m->mime, data, len) :
+	    mf_mime_finish(m->mime));
 	rc = mf_decide(ctx, c, m);
+	if (data == NULL && m->verdict.result == CHECK_DUNNO)
+		msg_info("%s: accept: from=<%s> login=%s client=%s "
+		    "attachments=%u", mf_queue_id(ctx, m), m->sender,
+		    m->login ? m->login : "-", c->client_addr, m->attachments);
 	mf_cfg_unlock();
+	if (data == NULL)
+		c->msg = mf_msg_free(c->msg);
 	return (rc);
+}
+
+static sfsistat
+mf_eoh(SMFICTX *ctx)
+{
+	return (mf_feed(ctx, "\r\n", 2));
 }
 
 static sfsistat
 mf_body(SMFICTX *ctx, unsigned char *data, size_t len)
 {
-	struct mf_conn *c = smfi_getpriv(ctx);
-	struct mf_msg *m = c ? c->msg : NULL;
-	sfsistat rc;
-
-	if (m == NULL)
-		return (SMFIS_TEMPFAIL);
-	mf_cfg_rdlock();
-	mf_mime_status(m, mf_mime_feed(m->mime, (const char *)data, len));
-	rc = mf_decide(ctx, c, m);
-	mf_cfg_unlock();
-	return (rc);
+	return (mf_feed(ctx, (const char *)data, len));
 }
 
 static sfsistat
 mf_eom(SMFICTX *ctx)
 {
-	struct mf_conn *c = smfi_getpriv(ctx);
-	struct mf_msg *m = c ? c->msg : NULL;
-	sfsistat rc;
-
-	if (m == NULL)
-		return (SMFIS_TEMPFAIL);
-	mf_cfg_rdlock();
-	mf_mime_status(m, mf_mime_finish(m->mime));
-	rc = mf_decide(ctx, c, m);
-	if (m->verdict.result == CHECK_DUNNO)
-		msg_info("%s: accept: from=<%s> login=%s client=%s "
-		    "attachments=%u", mf_queue_id(ctx, m), m->sender,
-		    m->login ? m->login : "-", c->client_addr, m->attachments);
-	mf_cfg_unlock();
-	c->msg = mf_msg_free(c->msg);
-	return (rc);
+	return (mf_feed(ctx, NULL, 0));
 }
 
 static sfsistat

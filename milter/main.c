@@ -21,20 +21,13 @@
 #include <unistd.h>
 
 #include "cfg.h"
+#include "daemon.h"
 #include "milter.h"
 #include "msg.h"
 #include "params.h"
 #include "privs.h"
 
 static const char *mf_config = CFG_DEFAULT_PATH;
-
-/* mf_usage - how to call us */
-static void NORETURN
-mf_usage(void)
-{
-	fprintf(stderr, "usage: outpost-milter [-c config_file] [-f] [-v]\n");
-	exit(64);
-}
 
 /* mf_signals - SIGHUP reloads, SIGTERM/SIGINT stop */
 static void *
@@ -91,32 +84,12 @@ mf_socket_perms(const char *spec)
 int
 main(int argc, char **argv)
 {
-	int	 ch, foreground = 0;
 	struct buf err;
 	sigset_t set;
 	pthread_t tid;
 
-	while ((ch = getopt(argc, argv, "c:fv")) != -1) {
-		switch (ch) {
-		case 'c':
-			mf_config = optarg;
-			break;
-		case 'f':
-			foreground = 1;
-			break;
-		case 'v':
-			msg_verbose++;
-			break;
-		default:
-			mf_usage();
-		}
-	}
-	if (optind != argc)
-		mf_usage();
-	msg_open("outpost-milter", foreground ? MSG_STDERR : MSG_SYSLOG);
+	mf_config = daemon_init(argc, argv, "outpost-milter", CFG_MF);
 	buf_init(&err, 4096);
-	if (cfg_load(mf_config, outpost_params, CFG_MF, 0, &err) < 0)
-		msg_fatal("%s", buf_str(&err));
 	if (var_sender_login_maps == NULL)
 		msg_warn("sender_login_maps is empty: authenticated clients "
 		    "may use no sender address");

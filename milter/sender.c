@@ -20,6 +20,7 @@
 #include <strings.h>
 
 #include "addr.h"
+#include "list.h"
 #include "addrlist.h"
 #include "msg.h"
 #include "mymalloc.h"
@@ -27,25 +28,6 @@
 #include "sender.h"
 
 #define MF_HEADER_MAILBOXES	64	/* mailboxes in one From: or Sender: */
-
-/* mf_list_has - is word in the comma/space separated list? (any case) */
-static int
-mf_list_has(const char *list, const char *word)
-{
-	size_t	 len = strlen(word);
-	const char *s = list;
-
-	while (*s) {
-		size_t	 n;
-
-		s += strspn(s, ", \t");
-		n = strcspn(s, ", \t");
-		if (n == len && n > 0 && strncasecmp(s, word, n) == 0)
-			return (1);
-		s += n;
-	}
-	return (0);
-}
 
 /* mf_sender_owned - 1 when login owns addr, 0 when not, -1 on error */
 static int
@@ -58,7 +40,7 @@ mf_sender_owned(const char *login, const char *addr)
 	switch (addr_lookup(var_sender_login_maps, addr,
 	    var_recipient_delimiter, 0, &val, NULL)) {
 	case TABLE_FOUND:
-		ret = mf_list_has(buf_str(&val), login);
+		ret = list_has(buf_str(&val), login, strlen(login));
 		break;
 	case TABLE_NOTFOUND:
 		ret = 0;
@@ -88,8 +70,9 @@ mf_trusted(const struct mf_sender_ctx *ctx, const char *addr, const char *what,
 	msg_safe(safe, sizeof(safe), addr);
 	switch (table_lookup(var_trusted_networks, ctx->client_addr, &val)) {
 	case TABLE_FOUND:
-		if (*addr == 0 || mf_list_has(buf_str(&val), "any")
-		    || (domain && mf_list_has(buf_str(&val), domain)))
+		if (*addr == 0 || list_has(buf_str(&val), "any", 3)
+		    || (domain && list_has(buf_str(&val), domain,
+		    strlen(domain))))
 			ret = 1;
 		else
 			mf_verdict_set(v, CHECK_REJECT, "550", "5.7.1 <%s>: %s "
@@ -146,7 +129,7 @@ mf_sender_envelope(const struct mf_sender_ctx *ctx, const char *sender,
     struct mf_verdict *v)
 {
 	if (ctx->login && *ctx->login
-	    && !mf_list_has(var_sender_login_check, "envelope"))
+	    && !list_has(var_sender_login_check, "envelope", 8))
 		return (CHECK_DUNNO);
 	return (mf_sender_one(ctx, sender, "envelope sender", v));
 }
@@ -161,7 +144,7 @@ mf_sender_header(const struct mf_sender_ctx *ctx, const char *hname,
 	int	 n, i, k;
 
 	if (ctx->login && *ctx->login
-	    && !mf_list_has(var_sender_login_check, "header"))
+	    && !list_has(var_sender_login_check, "header", 6))
 		return (CHECK_DUNNO);
 	list = xcalloc(MF_HEADER_MAILBOXES, sizeof(*list));
 	if (mf_addrlist_parse(value, list, MF_HEADER_MAILBOXES, &n, &why) < 0)

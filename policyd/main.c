@@ -16,6 +16,7 @@
 
 #include "bounds.h"
 #include "cfg.h"
+#include "daemon.h"
 #include "db.h"
 #include "msg.h"
 #include "mymalloc.h"
@@ -25,14 +26,6 @@
 #include "server.h"
 
 #define PD_LISTEN_MAX	8
-
-/* pd_usage - how to call us */
-static void NORETURN
-pd_usage(void)
-{
-	fprintf(stderr, "usage: outpost-policyd [-c config_file] [-f] [-v]\n");
-	exit(64);
-}
 
 /* pd_validate - what cfg_load cannot check by type; -1 with *why */
 int
@@ -88,34 +81,15 @@ pd_fd_limit(void)
 int
 main(int argc, char **argv)
 {
-	const char *config = CFG_DEFAULT_PATH;
-	int	 ch, foreground = 0, fds[PD_LISTEN_MAX], n = 0;
+	const char *config;
+	int	 fds[PD_LISTEN_MAX], n = 0;
 	struct buf err;
 	struct db *db;
 	char	*list, *cp, *spec;
 	const char *why;
 
-	while ((ch = getopt(argc, argv, "c:fv")) != -1) {
-		switch (ch) {
-		case 'c':
-			config = optarg;
-			break;
-		case 'f':
-			foreground = 1;
-			break;
-		case 'v':
-			msg_verbose++;
-			break;
-		default:
-			pd_usage();
-		}
-	}
-	if (optind != argc)
-		pd_usage();
-	msg_open("outpost-policyd", foreground ? MSG_STDERR : MSG_SYSLOG);
+	config = daemon_init(argc, argv, "outpost-policyd", CFG_PD);
 	buf_init(&err, 4096);
-	if (cfg_load(config, outpost_params, CFG_PD, 0, &err) < 0)
-		msg_fatal("%s", buf_str(&err));
 	if (pd_validate(&why) < 0)
 		msg_fatal("%s", why);
 	pd_fd_limit();

@@ -1,0 +1,27 @@
+/*
+ * list - parameter values that are lists of words
+ * DESCRIPTION	"pdf, png jpg" and "alice, bob": members are separated by
+ *		commas and white space, as in Postfix parameter lists and
+ *		table values, and compared without regard to case.
+ */
+#include <strings.h>
+#include <string.h>
+
+#include "list.h"
+
+int
+list_has(const char *list, const char *word, size_t len)
+{
+	const char *s = list;
+
+	while (*s) {
+		size_t	 n;
+
+		s += strspn(s, ", \t\r\n");
+		n = strcspn(s, ", \t\r\n");
+		if (n == len && n > 0 && strncasecmp(s, word, n) == 0)
+			return (1);
+		s += n;
+	}
+	return (0);
+}
