@@ -494,3 +494,38 @@ def test_filename_at_bound(small):
     assert_accepted(send(small, attachment(name)))
     assert_bound(send(small, attachment("n" + name)), "filename", length)
     still_serving(small)
+
+
+def test_sighup_reloads_in_place(milter_factory, tmp_path, mta_available):
+    """SIGHUP: an edited table takes effect without a restart and without
+    dropping a connection; a broken one is logged and the old one stays."""
+    logins = tmp_path / "reload_logins"
+    logins.write_text("alice@corp.example   alice\n")
+    m = milter_factory({"sender_login_maps": f"texthash:{logins}"})
+    msg = (b"From: <bob@corp.example>\r\nTo: <user@dest.example>\r\n"
+           b"Subject: reload\r\n\r\nhi\r\n")
+    sock = str(m.socket)
+
+    def as_alice():
+        return mc.send_message(sock, "bob@corp.example", [DEST], msg,
+                               login="alice")
+
+    r = as_alice()
+    assert r.code == 550 and "not owned by login alice" in r.text
+    client = mc.MilterClient(sock)          # held open across the reload
+    client.negotiate()
+    logins.write_text("alice@corp.example   alice\n"
+                      "bob@corp.example     alice\n")
+    m.hup()
+    assert m.wait_log("configuration reloaded")
+    assert as_alice().ok
+    r = mc.send_message(sock, "bob@corp.example", [DEST], msg,
+                        login="alice", client=client)
+    assert r.ok, r
+    client.close()
+    # A broken table: the reload fails as a whole, the old one serves on.
+    m.write_config(sender_login_maps=f"texthash:{tmp_path}/missing")
+    m.hup()
+    assert m.wait_log("reload failed, keeping the old configuration")
+    assert as_alice().ok
+    assert m.alive()

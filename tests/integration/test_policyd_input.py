@@ -178,3 +178,21 @@ def test_idle_timeout(policyd_factory, mta_available):
     time.sleep(2.5)
     assert closed_without_reply(s)
     s.close()
+
+
+def test_sighup_keeps_connections(pd, tmp_path):
+    """A reload happens between requests: a client connected before it is
+    answered after it, under the new configuration."""
+    s = connect(pd)
+    s.sendall(encode_request(rcpt_request("a@b.example", "ok@dest.example")))
+    assert read_reply(s) == "DUNNO"
+    pd.write_config(rate_limit_default="1 msg/1h")
+    pd.hup()
+    assert pd.wait_log("configuration reloaded")
+    data = rcpt_request("a@b.example", "ok@dest.example",
+                        protocol_state="DATA", recipient_count="1")
+    s.sendall(encode_request(data))
+    assert read_reply(s) == "DUNNO"                 # counted: 1 of 1
+    s.sendall(encode_request(data))
+    assert read_reply(s).startswith("DEFER_IF_PERMIT 4.7.1 rate limit 1 msg/1h")
+    s.close()
