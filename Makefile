@@ -7,8 +7,9 @@ DESTDIR	?=
 
 CC	?= cc
 CFLAGS	?= -O2 -g
-CFLAGS	+= -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Icommon -Ipolicyd \
-	   -Imilter
+# Always, whatever CFLAGS the command line gives (make asan sets its own).
+OUTPOST_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Icommon \
+	   -Ipolicyd -Imilter
 LDLIBS_COMMON = -llmdb -lpthread -lm
 LDLIBS_CTL = $(LDLIBS_COMMON) -ljansson
 LDLIBS_MILTER = $(LDLIBS_COMMON) -lmilter
@@ -44,34 +45,34 @@ policyd/libpd.a: $(PD_LIB_OBJ)
 	$(AR) rcs $@ $^
 
 policyd/outpost-policyd: $(PD_OBJ) policyd/libpd.a common/libcommon.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_COMMON)
+	$(CC) $(OUTPOST_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_COMMON)
 
 milter/libmf.a: $(MF_LIB_OBJ)
 	$(AR) rcs $@ $^
 
 policyd/outpostctl: $(CTL_OBJ) $(LIBS)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_CTL)
+	$(CC) $(OUTPOST_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_CTL)
 
 milter/outpost-milter: $(MF_OBJ) milter/libmf.a common/libcommon.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_MILTER)
+	$(CC) $(OUTPOST_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_MILTER)
 
 %.o: %.c $(wildcard common/*.h policyd/*.h milter/*.h)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(OUTPOST_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 tests/unit/%_test: tests/unit/%_test.c $(LIBS)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS_CTL)
+	$(CC) $(OUTPOST_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS_CTL)
 
 unit: $(UNIT_BIN) tests/unit/mime_names
 
 # mime_test includes mime_names.c (the driver the Python cross-check uses).
 tests/unit/mime_test: tests/unit/mime_test.c tests/unit/mime_names.c $(LIBS)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) -lcmocka $(LDLIBS_CTL)
+	$(CC) $(OUTPOST_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) -lcmocka $(LDLIBS_CTL)
 
 tests/unit/mime_names: tests/unit/mime_names.c milter/libmf.a common/libcommon.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_COMMON)
+	$(CC) $(OUTPOST_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_COMMON)
 
 tests/bench/mime_bench: tests/bench/mime_bench.c milter/libmf.a common/libcommon.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_COMMON)
+	$(CC) $(OUTPOST_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_COMMON)
 
 # fuzz: build every libFuzzer target (clang, libfuzzer-14-dev) and run each
 # for FUZZ_SECONDS on its seed corpus.
@@ -93,7 +94,8 @@ check:
 # asan: the same suite against an AddressSanitizer + UBSan build.
 asan:
 	$(MAKE) clean
-	$(MAKE) all unit CFLAGS="-O1 -g -fsanitize=address,undefined \
+	$(MAKE) all unit tests/table/table_query CFLAGS="-O1 -g \
+	    -fsanitize=address,undefined \
 	    -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	    LDFLAGS="-fsanitize=address,undefined"
 	OUTPOST_NO_BUILD=1 tests/run-all
@@ -114,7 +116,7 @@ clean:
 .PHONY: all check asan install clean unit fuzz
 
 tests/table/table_query: tests/table/table_query.c common/libcommon.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_COMMON)
+	$(CC) $(OUTPOST_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_COMMON)
 
 # demo: a loopback Postfix with outpost-policyd plugged in, left running.
 demo: all
