@@ -140,6 +140,30 @@ htable_walk(const struct htable *t, void (*fn)(struct htable_entry *, void *),
 		}
 }
 
+size_t
+htable_delete_if(struct htable *t, int (*pred)(struct htable_entry *, void *),
+    void *ctx, void (*free_value)(void *))
+{
+	struct htable_entry **ep, *e;
+	size_t	 i, n = 0;
+
+	for (i = 0; i < t->size; i++)
+		for (ep = &t->slot[i]; (e = *ep) != NULL; ) {
+			if (!pred(e, ctx)) {
+				ep = &e->next;
+				continue;
+			}
+			*ep = e->next;
+			if (free_value)
+				free_value(e->value);
+			xfree(e->key);
+			xfree(e);
+			t->used--;
+			n++;
+		}
+	return (n);
+}
+
 void
 htable_fini(struct htable *t, void (*free_value)(void *))
 {

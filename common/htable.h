@@ -26,6 +26,10 @@ void	*htable_delete(struct htable *, const char *key);
 /* htable_walk() calls fn for each entry; fn must not change the table */
 void	 htable_walk(const struct htable *, void (*fn)(struct htable_entry *,
 		    void *), void *ctx);
+/* htable_delete_if() - remove the entries for which pred says yes, calling
+ * free_value on their values; returns how many went */
+size_t	 htable_delete_if(struct htable *, int (*pred)(struct htable_entry *,
+		    void *), void *ctx, void (*free_value)(void *));
 /* htable_fini() frees keys and calls free_value (may be NULL) on values */
 void	 htable_fini(struct htable *, void (*free_value)(void *));
 

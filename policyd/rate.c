@@ -557,6 +557,28 @@ pd_rate_store_flush(struct pd_rate_store *s, struct db *db, const char **why)
 	return (0);
 }
 
+/* pd_rate_idle - saved, and nothing counted in any window any more */
+static int
+pd_rate_idle(struct htable_entry *e, void *ctx)
+{
+	const struct pd_rate_item *it = e->value;
+	uint64_t now = *(const uint64_t *)ctx;
+	uint32_t i;
+
+	if (it->dirty)
+		return (0);
+	for (i = 0; i < it->st.n; i++)
+		if (pd_rate_usage(&it->st.c[i], now) > 0)
+			return (0);
+	return (1);
+}
+
+size_t
+pd_rate_store_evict(struct pd_rate_store *s, uint64_t now)
+{
+	return (htable_delete_if(&s->keys, pd_rate_idle, &now, free));
+}
+
 /* pd_rate_reset_txn - forget the stored state, leave a request */
 static int
 pd_rate_reset_txn(struct db_txn *txn, void *ctx, const char **why)

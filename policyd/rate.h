@@ -97,6 +97,9 @@ void	 pd_rate_store_dirty(struct pd_rate_store *, const char *key);
  * requests from DB_RESET; -1 with *why set (states stay dirty). */
 int	 pd_rate_store_flush(struct pd_rate_store *, struct db *,
 		    const char **why);
+/* pd_rate_store_evict() - forget, in memory, the states that are saved and
+ * whose every window has passed; returns how many */
+size_t	 pd_rate_store_evict(struct pd_rate_store *, uint64_t now);
 /* pd_rate_reset() - outpostctl: forget key now and ask the daemon to */
 int	 pd_rate_reset(struct db *, const char *key, const char **why);
 

@@ -70,6 +70,7 @@ struct pd_server {
 	const char *config_path;
 	int	 stop;
 	int	 accept_paused;		/* out of descriptors */
+	unsigned long ticks;		/* seconds served */
 	time_t	 last_full_warn;
 };
 
@@ -312,6 +313,9 @@ pd_tick(struct pd_server *s)
 	size_t	 fd;
 
 	pd_flush(s);
+	/* Keep memory for the senders that are active. */
+	if (++s->ticks % 60 == 0)
+		pd_rate_store_evict(s->rates, (uint64_t)now);
 	if (s->accept_paused)
 		pd_accept_resume(s);
 	for (fd = 0; fd < s->conns_size; fd++) {

@@ -6,9 +6,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
+#include "db.h"
 #include "rate.h"
 
 /* Limit lists: text in, limits or an error out. */
@@ -220,6 +223,56 @@ test_format(void **state)
 	    "1 msg/1w");
 }
 
+/* The store: states survive a flush and a reopen; idle ones are evicted
+ * from memory only once saved and past every window. */
+static void
+test_store(void **state)
+{
+	char	 dir[] = "/tmp/rate_test.XXXXXX", path[64];
+	struct pd_rate_spec s = spec("5 msg/10s");
+	struct pd_rate_store *store;
+	struct pd_rate_state *st;
+	struct db_txn *txn = NULL;
+	struct db *db;
+	struct buf err;
+	const char *why;
+	uint64_t wait, t = 1000;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	buf_init(&err, 1024);
+	assert_non_null(db = db_open(dir, 0, &err));
+	store = pd_rate_store_create();
+	st = pd_rate_store_get(store, NULL, "sender:a@b.example");
+	assert_int_equal(pd_rate_apply(st, &s, 1, t, 0, &wait), -1);
+	assert_int_equal(pd_rate_store_evict(store, t), 0);	/* dirty */
+	assert_int_equal(pd_rate_store_flush(store, db, &why), 0);
+	assert_int_equal(pd_rate_store_evict(store, t + 19), 0); /* in use */
+	assert_int_equal(pd_rate_store_evict(store, t + 20), 1); /* idle */
+	store = pd_rate_store_free(store);
+
+	/* A new store (a restart) reads the saved state. */
+	store = pd_rate_store_create();
+	assert_int_equal(db_read_begin(db, &txn, &why), 0);
+	st = pd_rate_store_get(store, txn, "sender:a@b.example");
+	db_read_end(txn);
+	assert_int_equal(st->n, 1);
+	assert_int_equal(st->c[0].cur, 1);
+	/* A reset request from outpostctl zeroes it at the next flush. */
+	assert_int_equal(pd_rate_reset(db, "sender:a@b.example", &why), 0);
+	assert_int_equal(pd_rate_store_flush(store, db, &why), 0);
+	assert_int_equal(st->c[0].cur, 0);
+	txn = db_txn_free(txn);
+	pd_rate_store_free(store);
+	db_close(db);
+	buf_fini(&err);
+	snprintf(path, sizeof(path), "%s/data.mdb", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/lock.mdb", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -232,6 +285,7 @@ main(void)
 		cmocka_unit_test(test_sync),
 		cmocka_unit_test(test_encode),
 		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_store),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
