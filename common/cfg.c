@@ -48,6 +48,50 @@ struct cfg_file {
 static struct cfg_file cfg_current;
 static char *cfg_expanded[CFG_PARAM_MAX];
 
+/* Checks beyond the type, and the commit hooks. */
+#define CFG_CHECKS_MAX	16
+static struct {
+	const char *name;
+	int	 (*check)(const char *, const char **);
+} cfg_checks[CFG_CHECKS_MAX];
+static int cfg_nchecks;
+static void (*cfg_lock)(void);
+static void (*cfg_unlock)(void);
+
+void
+cfg_check_register(const char *name, int (*check)(const char *,
+    const char **))
+{
+	if (cfg_nchecks == CFG_CHECKS_MAX)
+		msg_panic("cfg_check_register: more than %d checks",
+		    CFG_CHECKS_MAX);
+	cfg_checks[cfg_nchecks].name = name;
+	cfg_checks[cfg_nchecks++].check = check;
+}
+
+void
+cfg_commit_hooks(void (*lock)(void), void (*unlock)(void))
+{
+	cfg_lock = lock;
+	cfg_unlock = unlock;
+}
+
+/* cfg_run_checks - the registered checks of one parameter; -1 with why */
+static int
+cfg_run_checks(const char *name, const char *value, struct buf *why)
+{
+	const char *reason;
+	int	 i;
+
+	for (i = 0; i < cfg_nchecks; i++)
+		if (strcmp(cfg_checks[i].name, name) == 0
+		    && cfg_checks[i].check(value, &reason) < 0) {
+			buf_puts(why, reason);
+			return (-1);
+		}
+	return (0);
+}
+
 /* cfg_file_free - release a parsed file */
 static void
 cfg_file_free(struct cfg_file *f)
@@ -321,7 +365,8 @@ cfg_load(const char *path, const struct cfg_param *params, int users,
 		    &why) == 0)
 			text[n] = xstrdup(buf_str(&exp));
 		if (text[n] == NULL || ((p->users & users)
-		    && cfg_convert(p, text[n], table_flags, &val[n], &why) < 0)) {
+		    && (cfg_run_checks(p->name, text[n], &why) < 0
+		    || cfg_convert(p, text[n], table_flags, &val[n], &why) < 0))) {
 			if (e)
 				buf_printf(err, "%s, line %d: %s = %.100s: %s",
 				    f.path, e->lineno, p->name, e->value,
@@ -338,6 +383,8 @@ cfg_load(const char *path, const struct cfg_param *params, int users,
 			msg_warn("%s, line %d: unknown parameter %s", f.path,
 			    f.entry[i].lineno, f.entry[i].name);
 	/* Everything checked: commit. */
+	if (cfg_lock)
+		cfg_lock();
 	for (i = 0; i < n; i++) {
 		if (params[i].users & users)
 			cfg_store(&params[i], &val[i]);
@@ -348,6 +395,8 @@ cfg_load(const char *path, const struct cfg_param *params, int users,
 	cfg_file_free(&cfg_current);
 	cfg_current = f;
 	memset(&f, 0, sizeof(f));
+	if (cfg_unlock)
+		cfg_unlock();
 	ret = 0;
 done:
 	if (ret < 0)

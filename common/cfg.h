@@ -41,6 +41,20 @@ struct cfg_param {
  */
 int	 cfg_load(const char *path, const struct cfg_param *params, int users,
 		    int table_flags, struct buf *err);
+/*
+ * cfg_check_register() - a check of a text parameter's value beyond its
+ * type (a rate-limit list, a word list), run by cfg_load() before it
+ * commits anything: a value that fails it fails the load. The check
+ * returns 0, or -1 with *why set.
+ */
+void	 cfg_check_register(const char *name, int (*check)(const char *value,
+		    const char **why));
+/*
+ * cfg_commit_hooks() - called around the moment cfg_load() replaces the
+ * variables, and only then: a threaded program takes its write lock
+ * there, so that readers wait for the swap, not for the file and tables.
+ */
+void	 cfg_commit_hooks(void (*lock)(void), void (*unlock)(void));
 /* cfg_print() - "name = value" for each parameter (expanded); with
  * nondefault only those set in the file, like postconf -n */
 void	 cfg_print(FILE *, const struct cfg_param *, int nondefault);

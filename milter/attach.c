@@ -32,7 +32,10 @@ mf_attach_policy_init(struct mf_attach_policy *p, const char *sender)
 	int	 ret = 0;
 
 	buf_init(&p->allowed, TABLE_VALUE_MAX);
-	snprintf(p->sender, sizeof(p->sender), "%s", *sender ? sender : "<>");
+	if (*sender)
+		msg_safe(p->sender, sizeof(p->sender), sender);
+	else
+		snprintf(p->sender, sizeof(p->sender), "<>");
 	switch (addr_lookup(var_attachment_extension_maps, sender,
 	    var_recipient_delimiter, 0, &p->allowed, NULL)) {
 	case TABLE_FOUND:

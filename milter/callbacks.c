@@ -25,6 +25,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "attach.h"
 #include "bounds.h"
@@ -54,6 +55,54 @@ struct mf_conn {
 };
 
 static pthread_rwlock_t mf_cfg_lock = PTHREAD_RWLOCK_INITIALIZER;
+
+/* Open connections, so that SIGTERM can let them finish. */
+static pthread_mutex_t mf_conn_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t mf_conn_cond = PTHREAD_COND_INITIALIZER;
+static int mf_conn_open;
+static int mf_conn_refusing;		/* stopping: no new connections */
+
+void
+mf_conn_refuse(void)
+{
+	pthread_mutex_lock(&mf_conn_lock);
+	mf_conn_refusing = 1;
+	pthread_mutex_unlock(&mf_conn_lock);
+}
+
+/* mf_conn_count - one more (+1) or one fewer (-1) open connection;
+ * -1 when a new one is refused because we are stopping */
+static int
+mf_conn_count(int delta)
+{
+	int	 ret = 0;
+
+	pthread_mutex_lock(&mf_conn_lock);
+	if (delta > 0 && mf_conn_refusing)
+		ret = -1;
+	else
+		mf_conn_open += delta;
+	pthread_cond_broadcast(&mf_conn_cond);
+	pthread_mutex_unlock(&mf_conn_lock);
+	return (ret);
+}
+
+int
+mf_conn_drain(int seconds)
+{
+	struct timespec until;
+	int	 open;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += seconds;
+	pthread_mutex_lock(&mf_conn_lock);
+	while (mf_conn_open > 0 && pthread_cond_timedwait(&mf_conn_cond,
+	    &mf_conn_lock, &until) == 0)
+		 /* void */ ;
+	open = mf_conn_open;
+	pthread_mutex_unlock(&mf_conn_lock);
+	return (open);
+}
 
 void
 mf_cfg_rdlock(void)
@@ -103,7 +152,9 @@ static sfsistat
 mf_decide(SMFICTX *ctx, struct mf_conn *c, struct mf_msg *m)
 {
 	struct mf_verdict *v = &m->verdict;
-	char	 text[1024], *p, dsn[16];
+	char	 text[1024], *p, dsn[16], sender[ADDR_MAX + 1];
+	char	 login[TEXT_REPLY_MAX + 1];
+	int	 report;
 	const char *rest = buf_str(&v->reply);
 	size_t	 n;
 
@@ -111,11 +162,13 @@ mf_decide(SMFICTX *ctx, struct mf_conn *c, struct mf_msg *m)
 		return (SMFIS_CONTINUE);
 	if (m->refused)
 		return (SMFIS_CONTINUE);	/* report_only: said already */
+	report = var_report_only && v->result != CHECK_TEMPFAIL;
 	msg_info("%s: %s%s: %s; from=<%s> login=%s client=%s",
-	    mf_queue_id(ctx, m), var_report_only ? "would " : "",
-	    check_name(v->result), buf_str(&v->log), m->sender,
-	    m->login ? m->login : "-", c->client_addr);
-	if (var_report_only) {
+	    mf_queue_id(ctx, m), report ? "would " : "", check_name(v->result),
+	    buf_str(&v->log), msg_safe(sender, sizeof(sender), m->sender),
+	    m->login ? msg_safe(login, sizeof(login), m->login) : "-",
+	    c->client_addr);
+	if (report) {
 		m->refused = 1;
 		return (SMFIS_CONTINUE);
 	}
@@ -164,10 +217,13 @@ mf_mime_status(struct mf_msg *m, enum mf_mime_status st)
 static sfsistat
 mf_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 {
-	struct mf_conn *c = xcalloc(1, sizeof(*c));
+	struct mf_conn *c;
 	const char *addr = smfi_getsymval(ctx, "{client_addr}");
 
 	(void)host;
+	if (mf_conn_count(1) < 0)
+		return (SMFIS_TEMPFAIL);	/* stopping */
+	c = xcalloc(1, sizeof(*c));
 	if (addr)
 		snprintf(c->client_addr, sizeof(c->client_addr), "%s", addr);
 	else if (sa && sa->sa_family == AF_INET)
@@ -268,6 +324,7 @@ mf_feed(SMFICTX *ctx, const char *data, size_t len)
 {
 	struct mf_conn *c = smfi_getpriv(ctx);
 	struct mf_msg *m = c ? c->msg : NULL;
+	char	 login[TEXT_REPLY_MAX + 1];
 	sfsistat rc;
 
 	if (m == NULL)
@@ -278,8 +335,9 @@ mf_feed(SMFICTX *ctx, const char *data, size_t len)
 	rc = mf_decide(ctx, c, m);
 	if (data == NULL && m->verdict.result == CHECK_DUNNO)
 		msg_info("%s: accept: from=<%s> login=%s client=%s "
-		    "attachments=%u", mf_queue_id(ctx, m), m->sender,
-		    m->login ? m->login : "-", c->client_addr, m->attachments);
+		    "attachments=%u", mf_queue_id(ctx, m), m->policy.sender,
+		    m->login ? msg_safe(login, sizeof(login), m->login) : "-",
+		    c->client_addr, m->attachments);
 	mf_cfg_unlock();
 	if (data == NULL)
 		c->msg = mf_msg_free(c->msg);
@@ -324,6 +382,7 @@ mf_close(SMFICTX *ctx)
 		mf_msg_free(c->msg);
 		xfree(c);
 		smfi_setpriv(ctx, NULL);
+		mf_conn_count(-1);
 	}
 	return (SMFIS_CONTINUE);
 }

@@ -26,35 +26,85 @@
 #include "msg.h"
 #include "params.h"
 #include "privs.h"
+#include "sender.h"
 
 static const char *mf_config = CFG_DEFAULT_PATH;
+
+#define MF_DRAIN_SECONDS	30	/* for open connections at SIGTERM */
+
+/*
+ * Signals. Our thread only waits for signals and hands a SIGHUP to the
+ * reload thread, so that it is back in sigwait() at once: a signal that
+ * found it busy would go to libmilter's own signal thread, which stops
+ * the milter on SIGHUP.
+ */
+static pthread_mutex_t mf_reload_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t mf_reload_cond = PTHREAD_COND_INITIALIZER;
+static int mf_reload_pending;
+static int mf_stopping;
 
 /* mf_signals - SIGHUP reloads, SIGTERM/SIGINT stop */
 static void *
 mf_signals(void *arg)
 {
 	sigset_t *set = arg;
-	struct buf err;
-	int	 sig;
+	int	 sig, open;
 
-	buf_init(&err, 4096);
 	for (;;) {
 		if (sigwait(set, &sig) != 0)
 			continue;
+		pthread_mutex_lock(&mf_reload_lock);
+		if (sig == SIGHUP)
+			mf_reload_pending = 1;
+		else
+			mf_stopping = 1;
+		pthread_cond_signal(&mf_reload_cond);
+		pthread_mutex_unlock(&mf_reload_lock);
 		if (sig != SIGHUP) {
-			msg_info("signal %d: finishing open connections and "
-			    "stopping", sig);
+			/*
+			 * Let the open connections finish before libmilter
+			 * is told to stop: once stopped it serves them no
+			 * more. New ones are tempfailed meanwhile. A second
+			 * signal now goes to libmilter, which stops at once.
+			 */
+			msg_info("signal %d: no new connections; finishing the "
+			    "open ones", sig);
+			mf_conn_refuse();
+			if ((open = mf_conn_drain(MF_DRAIN_SECONDS)) > 0)
+				msg_warn("stopping with %d connection%s still "
+				    "open after %ds", open, open == 1 ? "" : "s",
+				    MF_DRAIN_SECONDS);
 			smfi_stop();
-			break;
+			return (NULL);
 		}
-		mf_cfg_wrlock();
+	}
+}
+
+/* mf_reloader - read the configuration again, outside any callback */
+static void *
+mf_reloader(void *arg)
+{
+	struct buf err;
+
+	(void)arg;
+	buf_init(&err, 4096);
+	pthread_mutex_lock(&mf_reload_lock);
+	for (;;) {
+		while (!mf_reload_pending && !mf_stopping)
+			pthread_cond_wait(&mf_reload_cond, &mf_reload_lock);
+		if (mf_stopping)
+			break;
+		mf_reload_pending = 0;
+		pthread_mutex_unlock(&mf_reload_lock);
+		/* Callbacks wait only for the swap (cfg_commit_hooks). */
 		if (cfg_load(mf_config, outpost_params, CFG_MF, 0, &err) < 0)
 			msg_warn("reload failed, keeping the old configuration: "
 			    "%s", buf_str(&err));
 		else
 			msg_info("configuration reloaded from %s", mf_config);
-		mf_cfg_unlock();
+		pthread_mutex_lock(&mf_reload_lock);
 	}
+	pthread_mutex_unlock(&mf_reload_lock);
 	buf_fini(&err);
 	return (NULL);
 }
@@ -86,8 +136,10 @@ main(int argc, char **argv)
 {
 	struct buf err;
 	sigset_t set;
-	pthread_t tid;
+	pthread_t sig_tid, reload_tid;
 
+	mf_sender_register_checks();
+	cfg_commit_hooks(mf_cfg_wrlock, mf_cfg_unlock);
 	mf_config = daemon_init(argc, argv, "outpost-milter", CFG_MF);
 	buf_init(&err, 4096);
 	if (var_sender_login_maps == NULL)
@@ -112,12 +164,19 @@ main(int argc, char **argv)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	if ((errno = pthread_create(&tid, NULL, mf_signals, &set)) != 0)
+	if ((errno = pthread_create(&sig_tid, NULL, mf_signals, &set)) != 0
+	    || (errno = pthread_create(&reload_tid, NULL, mf_reloader, NULL)) != 0)
 		msg_fatal("pthread_create: %m");
-	pthread_detach(tid);
+	pthread_detach(sig_tid);
 	msg_info("ready: listening on %s", var_milter_listen);
 	if (smfi_main() != MI_SUCCESS)
 		msg_fatal("smfi_main failed");
+	/* libmilter stopped listening; its connections run on. */
+	pthread_mutex_lock(&mf_reload_lock);
+	mf_stopping = 1;
+	pthread_cond_signal(&mf_reload_cond);
+	pthread_mutex_unlock(&mf_reload_lock);
+	pthread_join(reload_tid, NULL);
 	msg_info("stopped");
 	cfg_free(outpost_params);
 	buf_fini(&err);

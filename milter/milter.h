@@ -15,4 +15,10 @@ void	 mf_cfg_rdlock(void);
 void	 mf_cfg_wrlock(void);
 void	 mf_cfg_unlock(void);
 
+/* mf_conn_refuse() - from now on, tempfail new connections */
+void	 mf_conn_refuse(void);
+/* mf_conn_drain() - wait until no connection is open, at most seconds;
+ * returns how many are still open */
+int	 mf_conn_drain(int seconds);
+
 #endif /* MILTER_H */

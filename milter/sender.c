@@ -22,6 +22,7 @@
 #include "addr.h"
 #include "list.h"
 #include "addrlist.h"
+#include "cfg.h"
 #include "msg.h"
 #include "mymalloc.h"
 #include "params.h"
@@ -171,4 +172,36 @@ mf_sender_header(const struct mf_sender_ctx *ctx, const char *hname,
 	}
 	xfree(list);
 	return (v->result);
+}
+
+/* mf_sender_check_words - sender_login_check: envelope and/or header */
+static int
+mf_sender_check_words(const char *value, const char **why)
+{
+	const char *s = value;
+	size_t	 n;
+	int	 words = 0;
+
+	for (; *s; s += n) {
+		s += strspn(s, ", \t\r\n");
+		if ((n = strcspn(s, ", \t\r\n")) == 0)
+			break;
+		if (!(n == 8 && strncmp(s, "envelope", 8) == 0)
+		    && !(n == 6 && strncmp(s, "header", 6) == 0)) {
+			*why = "use envelope, header, or both";
+			return (-1);
+		}
+		words++;
+	}
+	if (words == 0) {
+		*why = "empty: use envelope, header, or both";
+		return (-1);
+	}
+	return (0);
+}
+
+void
+mf_sender_register_checks(void)
+{
+	cfg_check_register("sender_login_check", mf_sender_check_words);
 }

@@ -15,4 +15,8 @@ enum check_result mf_sender_envelope(const struct mf_sender_ctx *,
 enum check_result mf_sender_header(const struct mf_sender_ctx *,
 		    const char *hname, const char *value, struct mf_verdict *);
 
+/* mf_sender_register_checks() - make cfg_load() refuse a
+ * sender_login_check that is not "envelope", "header" or both */
+void	 mf_sender_register_checks(void);
+
 #endif /* SENDER_H */

@@ -77,23 +77,6 @@ ctl_config_bad(const char *name, const char *value, const char *why)
 	return (CTL_EX_CHECK);
 }
 
-/* ctl_config_keys - rate_limit_keys names known keys only */
-static const char *
-ctl_config_keys(const char *value)
-{
-	char	 list[CTL_LIST_MAX], *cp = list, *k;
-
-	if ((size_t)snprintf(list, sizeof(list), "%s", value) >= sizeof(list))
-		return ("list too long");
-	while ((k = strsep(&cp, ", \t")) != NULL)
-		if (*k && strcmp(k, "sasl_username") && strcmp(k, "sender")
-		    && strcmp(k, "sender_domain")
-		    && strcmp(k, "client_address"))
-			return ("unknown key (use sasl_username, sender, "
-			    "sender_domain, client_address)");
-	return (NULL);
-}
-
 /* ctl_config_listen - every address is unix:/path or inet:host:port */
 static const char *
 ctl_config_listen(const char *value)
@@ -114,12 +97,30 @@ ctl_config_listen(const char *value)
 	return (n ? NULL : "no listen address");
 }
 
+/* ctl_config_milter_listen - one address in libmilter's syntax:
+ * unix:/path, local:/path, inet:port[@host] or inet6:port[@host] */
+static const char *
+ctl_config_milter_listen(const char *k)
+{
+	const char *port = NULL;
+	size_t	 n;
+
+	if (strncmp(k, "unix:/", 6) == 0 || strncmp(k, "local:/", 7) == 0)
+		return (NULL);
+	if (strncmp(k, "inet:", 5) == 0)
+		port = k + 5;
+	else if (strncmp(k, "inet6:", 6) == 0)
+		port = k + 6;
+	if (port == NULL || (n = strspn(port, "0123456789")) == 0
+	    || (port[n] != 0 && port[n] != '@'))
+		return ("use unix:/path or inet:port@host (libmilter syntax)");
+	return (NULL);
+}
+
 /* ctl_config_check - config check */
 static int
 ctl_config_check(void)
 {
-	struct pd_rate_spec spec;
-	enum pd_rate_action action;
 	struct buf err;
 	const char *why;
 
@@ -131,19 +132,11 @@ ctl_config_check(void)
 		return (CTL_EX_CHECK);
 	}
 	buf_fini(&err);
-	if (pd_rate_spec_parse(var_rate_limit_default, &spec, &why) < 0)
-		return (ctl_config_bad("rate_limit_default",
-		    var_rate_limit_default, why));
-	if (pd_rate_action_parse(var_rate_limit_action, &action) < 0)
-		return (ctl_config_bad("rate_limit_action",
-		    var_rate_limit_action, "use defer, reject or hold"));
-	if ((why = ctl_config_keys(var_rate_limit_keys)) != NULL)
-		return (ctl_config_bad("rate_limit_keys", var_rate_limit_keys,
-		    why));
+	/* rate_limit_* and sender_login_check: refused by cfg_load. */
 	if ((why = ctl_config_listen(var_policyd_listen)) != NULL)
 		return (ctl_config_bad("policyd_listen", var_policyd_listen,
 		    why));
-	if ((why = ctl_config_listen(var_milter_listen)) != NULL)
+	if ((why = ctl_config_milter_listen(var_milter_listen)) != NULL)
 		return (ctl_config_bad("milter_listen", var_milter_listen,
 		    why));
 	if (*var_outpost_user && getpwnam(var_outpost_user) == NULL)

@@ -27,41 +27,6 @@
 
 #define PD_LISTEN_MAX	8
 
-/* pd_validate - what cfg_load cannot check by type; -1 with *why */
-int
-pd_validate(const char **why)
-{
-	static char text[512];
-	struct pd_rate_spec spec;
-	enum pd_rate_action a;
-	const char *reason;
-	char	 list[256], *cp = list, *k;
-
-	if (pd_rate_spec_parse(var_rate_limit_default, &spec, &reason) < 0) {
-		snprintf(text, sizeof(text), "rate_limit_default = %.200s: %s",
-		    var_rate_limit_default, reason);
-		*why = text;
-		return (-1);
-	}
-	if (pd_rate_action_parse(var_rate_limit_action, &a) < 0) {
-		snprintf(text, sizeof(text), "rate_limit_action = %.100s: use "
-		    "defer, reject or hold", var_rate_limit_action);
-		*why = text;
-		return (-1);
-	}
-	snprintf(list, sizeof(list), "%s", var_rate_limit_keys);
-	while ((k = strsep(&cp, ", \t")) != NULL)
-		if (*k && strcmp(k, "sasl_username") && strcmp(k, "sender")
-		    && strcmp(k, "sender_domain") && strcmp(k, "client_address")) {
-			snprintf(text, sizeof(text), "rate_limit_keys: unknown "
-			    "key \"%.50s\" (use sasl_username, sender, "
-			    "sender_domain, client_address)", k);
-			*why = text;
-			return (-1);
-		}
-	return (0);
-}
-
 /* pd_fd_limit - room for policyd_max_connections descriptors */
 static void
 pd_fd_limit(void)
@@ -86,12 +51,10 @@ main(int argc, char **argv)
 	struct buf err;
 	struct db *db;
 	char	*list, *cp, *spec;
-	const char *why;
 
+	pd_rate_register_checks();
 	config = daemon_init(argc, argv, "outpost-policyd", CFG_PD);
 	buf_init(&err, 4096);
-	if (pd_validate(&why) < 0)
-		msg_fatal("%s", why);
 	pd_fd_limit();
 
 	cp = list = xstrdup(var_policyd_listen);

@@ -36,6 +36,8 @@
 #include "ctl_test.h"
 #include "msg.h"
 #include "params.h"
+#include "sender.h"
+#include "rate.h"
 
 const char *ctl_config_path = CFG_DEFAULT_PATH;
 
@@ -80,6 +82,8 @@ main(int argc, char **argv)
 	int	 n, status;
 
 	msg_open("outpostctl", MSG_STDERR);
+	pd_rate_register_checks();
+	mf_sender_register_checks();
 	/* Global options end at the command: getopt(3) is left to it. */
 	for (n = 1; n < argc && argv[n][0] == '-'; n++) {
 		if (strcmp(argv[n], "--") == 0) {

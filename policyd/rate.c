@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "cfg.h"
 #include "htable.h"
 #include "msg.h"
 #include "mymalloc.h"
@@ -597,4 +598,59 @@ int
 pd_rate_reset(struct db *db, const char *key, const char **why)
 {
 	return (db_update(db, pd_rate_reset_txn, (void *)key, why));
+}
+
+/* pd_rate_check_spec - rate_limit_default: a limit list */
+static int
+pd_rate_check_spec(const char *value, const char **why)
+{
+	struct pd_rate_spec spec;
+
+	return (pd_rate_spec_parse(value, &spec, why));
+}
+
+/* pd_rate_check_action - rate_limit_action: defer, reject or hold */
+static int
+pd_rate_check_action(const char *value, const char **why)
+{
+	enum pd_rate_action a;
+
+	if (pd_rate_action_parse(value, &a) < 0) {
+		*why = "use defer, reject or hold";
+		return (-1);
+	}
+	return (0);
+}
+
+/* pd_rate_check_keys - rate_limit_keys: known identities only */
+static int
+pd_rate_check_keys(const char *value, const char **why)
+{
+	static const char *known[] = {"sasl_username", "sender",
+	"sender_domain", "client_address"};
+	const char *s = value;
+	size_t	 n, i;
+
+	for (; *s; s += n) {
+		s += strspn(s, ", \t\r\n");
+		if ((n = strcspn(s, ", \t\r\n")) == 0)
+			break;
+		for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			if (strlen(known[i]) == n && strncmp(s, known[i], n) == 0)
+				break;
+		if (i == sizeof(known) / sizeof(known[0])) {
+			*why = "unknown key (use sasl_username, sender, "
+			    "sender_domain, client_address)";
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+void
+pd_rate_register_checks(void)
+{
+	cfg_check_register("rate_limit_default", pd_rate_check_spec);
+	cfg_check_register("rate_limit_action", pd_rate_check_action);
+	cfg_check_register("rate_limit_keys", pd_rate_check_keys);
 }

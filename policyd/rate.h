@@ -77,6 +77,10 @@ int	 pd_rate_apply(struct pd_rate_state *, const struct pd_rate_spec *,
 int	 pd_rate_state_decode(const void *, size_t, struct pd_rate_state *);
 size_t	 pd_rate_state_size(const struct pd_rate_state *);
 
+/* pd_rate_register_checks() - make cfg_load() refuse a bad
+ * rate_limit_default, rate_limit_action or rate_limit_keys; call it before
+ * the first load */
+void	 pd_rate_register_checks(void);
 /* pd_rate_key() - the counter key of an identity: "type:value" in lower
  * case, a sender without its address extension; -1 when over len */
 int	 pd_rate_key(char *key, size_t len, const char *type, const char *value);

@@ -333,42 +333,30 @@ pd_reload(struct pd_server *s)
 	static const struct {
 		const char *name;
 		char	**var;
-	} keep[] = {
+	} fixed[] = {			/* in force until a restart */
 		{"policyd_listen", &var_policyd_listen},
 		{"state_directory", &var_state_directory},
 		{"outpost_user", &var_outpost_user},
 		{"socket_group", &var_socket_group},
-		{"rate_limit_default", &var_rate_limit_default},
-		{"rate_limit_action", &var_rate_limit_action},
-		{"rate_limit_keys", &var_rate_limit_keys},
 	};
-	char	*old[sizeof(keep) / sizeof(keep[0])];
+	char	*old[sizeof(fixed) / sizeof(fixed[0])];
 	struct buf err;
-	const char *why;
 	size_t	 i;
 
-	for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
-		old[i] = xstrdup(*keep[i].var);
+	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		old[i] = xstrdup(*fixed[i].var);
 	buf_init(&err, 4096);
 	if (cfg_load(s->config_path, outpost_params, CFG_PD, 0, &err) < 0)
 		msg_warn("reload failed, keeping the old configuration: %s",
 		    buf_str(&err));
-	else if (pd_validate(&why) < 0) {
-		/* Typed values and tables are new; these go back. */
-		msg_warn("reload failed, keeping the old rate limits: %s", why);
-		for (i = 4; i < sizeof(keep) / sizeof(keep[0]); i++) {
-			xfree(*keep[i].var);
-			*keep[i].var = old[i];
-			old[i] = NULL;
-		}
-	} else {
+	else {
 		msg_info("configuration reloaded from %s", s->config_path);
-		for (i = 0; i < 4; i++)
-			if (strcmp(old[i], *keep[i].var) != 0)
+		for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+			if (strcmp(old[i], *fixed[i].var) != 0)
 				msg_warn("%s changed: restart to apply",
-				    keep[i].name);
+				    fixed[i].name);
 	}
-	for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
 		xfree(old[i]);
 	buf_fini(&err);
 }

@@ -11,8 +11,4 @@
 void	 pd_server_run(int *listen_fds, int nlisten, struct db *db,
 		    const char *config_path);
 
-/* pd_validate() - the parameters cfg_load() cannot check by type (main.c);
- * -1 with *why set (static text) */
-int	 pd_validate(const char **why);
-
 #endif /* SERVER_H */

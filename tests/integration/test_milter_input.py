@@ -10,6 +10,7 @@ the bound (passes) and one over (refused), with small limits.
 """
 
 import base64
+import signal
 import os
 import random
 import re
@@ -529,3 +530,28 @@ def test_sighup_reloads_in_place(milter_factory, tmp_path, mta_available):
     assert m.wait_log("reload failed, keeping the old configuration")
     assert as_alice().ok
     assert m.alive()
+
+
+def test_sigterm_finishes_open_messages(milter_factory, tables, mta_available):
+    """SIGTERM: no new connections, but a message in progress is answered
+    before the milter exits."""
+    m = milter_factory(tables)
+    c = mc.MilterClient(str(m.socket))
+    c.negotiate()
+    c.connect("localhost", "127.0.0.1", 25,
+              macros={"{client_addr}": "127.0.0.1"})
+    assert c.mail(f"<{TRUSTED_SENDER}>", macros={"i": "TERM1"}).action == \
+        "continue"
+    c.rcpt(f"<{DEST}>")
+    c.header("From", f"<{TRUSTED_SENDER}>")
+    c.eoh()
+    m.proc.send_signal(signal.SIGTERM)
+    assert m.wait_log("no new connections; finishing the open ones")
+    c.body(b"still here\r\n")
+    r = c.eom(macros={"i": "TERM1"})
+    assert r.action == "continue", r
+    c.close()
+    m.proc.wait(timeout=20)
+    assert m.stop() == 0                # exited by itself, status 0
+    assert "TERM1: accept" in m.log_text()
+    assert "still open" not in m.log_text()
