@@ -40,6 +40,8 @@
 
 #define CTL_TEST_MAX	(64 << 20)	/* largest message file read */
 #define CTL_TEST_LEAVES	1000		/* attachments listed per message */
+#define CTL_TEST_MAILBOXES 64		/* in From:, as the milter takes */
+#define CTL_TEST_HEADERS 16		/* From: (and Sender:) headers checked */
 
 struct ctl_leaf {
 	char	*name;
@@ -83,9 +85,9 @@ ctl_test_leaf(void *ctx, const struct mf_mime_leaf *leaf)
 	return (0);
 }
 
-/* ctl_test_header - the unfolded value of the first `name` header */
+/* ctl_test_header - the unfolded value of the nth `name` header, from 0 */
 static int
-ctl_test_header(const char *msg, const char *name, struct buf *out)
+ctl_test_header(const char *msg, const char *name, int nth, struct buf *out)
 {
 	const char *s = msg;
 	size_t	 nlen = strlen(name);
@@ -94,7 +96,8 @@ ctl_test_header(const char *msg, const char *name, struct buf *out)
 	while (*s && *s != '\n' && !(s[0] == '\r' && s[1] == '\n')) {
 		const char *eol = strchr(s, '\n');
 
-		if (strncasecmp(s, name, nlen) == 0 && s[nlen] == ':') {
+		if (strncasecmp(s, name, nlen) == 0 && s[nlen] == ':'
+		    && nth-- == 0) {
 			s += nlen + 1;
 			for (;;) {	/* value and its continuation lines */
 				eol = strchr(s, '\n');
@@ -114,6 +117,40 @@ ctl_test_header(const char *msg, const char *name, struct buf *out)
 		s = eol + 1;
 	}
 	return (0);
+}
+
+/* ctl_test_clean - name for output: invalid UTF-8 bytes become U+FFFD
+ * (JSON needs UTF-8), controls "?" (a terminal must not obey them) */
+static const char *
+ctl_test_clean(const char *in, struct buf *out)
+{
+	const unsigned char *s = (const unsigned char *)in;
+
+	buf_reset(out);
+	while (*s) {
+		size_t	 len = 1, i;
+
+		if (*s < 0x20 || *s == 0x7f) {
+			buf_putc(out, '?');
+			s++;
+			continue;
+		}
+		if (*s >= 0x80) {
+			len = (*s & 0xe0) == 0xc0 ? 2 : (*s & 0xf0) == 0xe0 ? 3 :
+			    (*s & 0xf8) == 0xf0 ? 4 : 0;
+			for (i = 1; i < len; i++)
+				if ((s[i] & 0xc0) != 0x80)
+					len = 0;
+			if (len == 0 || (len == 2 && *s < 0xc2)) {
+				buf_puts(out, "\xef\xbf\xbd");	/* U+FFFD */
+				s++;
+				continue;
+			}
+		}
+		buf_append(out, s, len);
+		s += len;
+	}
+	return (buf_str(out));
 }
 
 /* ctl_test_read - the whole file into b; -1 (reported) */
@@ -148,14 +185,15 @@ ctl_test_one(const char *path, const struct mf_sender_ctx *sc,
 	struct ctl_msg *m = xcalloc(1, sizeof(*m));
 	struct mf_mime_limits lim;
 	struct mf_mime *mime;
-	struct buf text, hdr;
-	struct mf_addr first;
+	struct buf text, hdr, clean;
+	struct mf_addr *list = xcalloc(CTL_TEST_MAILBOXES, sizeof(*list));
 	char	 sender[ADDR_MAX + 1] = "";
 	const char *why, *verdict;
 	int	 i, n, ret;
 
 	buf_init(&text, CTL_TEST_MAX);
 	buf_init(&hdr, 1 << 20);
+	buf_init(&clean, 4 * 4096);
 	mf_verdict_init(&m->verdict);
 	if (ctl_test_read(path, &text) < 0) {
 		ret = 66;
@@ -163,19 +201,24 @@ ctl_test_one(const char *path, const struct mf_sender_ctx *sc,
 	}
 	if (from)
 		snprintf(sender, sizeof(sender), "%s", from);
-	else if (ctl_test_header(text.data ? text.data : "", "From", &hdr) == 1
-	    && mf_addrlist_parse(buf_str(&hdr), &first, 1, &n, &why) == 0
-	    && n == 1)
-		snprintf(sender, sizeof(sender), "%s", first.addr);
+	else if (ctl_test_header(buf_str(&text), "From", 0, &hdr) == 1
+	    && mf_addrlist_parse(buf_str(&hdr), list, CTL_TEST_MAILBOXES, &n,
+	    &why) == 0 && n > 0)
+		snprintf(sender, sizeof(sender), "%s", list[0].addr);
 
 	mf_sender_envelope(sc, sender, &m->verdict);
-	for (i = 0; i < 2 && m->verdict.result == CHECK_DUNNO; i++) {
-		const char *h = i ? "Sender" : "From";
+	/* Every From: and Sender: header, as the milter sees each one. */
+	for (i = 0; i < 2 * CTL_TEST_HEADERS && m->verdict.result
+	    == CHECK_DUNNO; i++) {
+		const char *h = i % 2 ? "Sender" : "From";
 
-		if (ctl_test_header(buf_str(&text), h, &hdr) == 1)
+		if (ctl_test_header(buf_str(&text), h, i / 2, &hdr) == 1)
 			mf_sender_header(sc, h, buf_str(&hdr), &m->verdict);
 	}
-	mf_attach_policy_init(&m->policy, sender);
+	if (mf_attach_policy_init(&m->policy, sender) < 0
+	    && m->verdict.result == CHECK_DUNNO)
+		mf_verdict_set(&m->verdict, CHECK_TEMPFAIL, "451", "4.3.0 "
+		    "attachment_extension_maps lookup failed; try again later");
 	lim.depth = (unsigned)var_mime_max_depth;
 	lim.header = (size_t)var_mime_max_header_size;
 	lim.parts = (unsigned)var_mime_max_parts;
@@ -196,9 +239,11 @@ ctl_test_one(const char *path, const struct mf_sender_ctx *sc,
 
 		for (i = 0; i < m->nleaf; i++)
 			json_array_append_new(a, json_pack("{s:s, s:s, s:b}",
-			    "name", m->leaf[i].name, "extension", m->leaf[i].ext,
+			    "name", ctl_test_clean(m->leaf[i].name, &clean),
+			    "extension", m->leaf[i].ext,
 			    "allowed", m->leaf[i].allowed));
-		json_object_set_new(o, "file", json_string(path));
+		json_object_set_new(o, "file", json_string(ctl_test_clean(path,
+		    &clean)));
 		json_object_set_new(o, "verdict", json_string(verdict));
 		json_object_set_new(o, "reason", json_string(m->verdict.code[0] ?
 		    buf_str(&m->verdict.reply) : ""));
@@ -217,7 +262,8 @@ ctl_test_one(const char *path, const struct mf_sender_ctx *sc,
 		    sc->client_addr);
 		for (i = 0; i < m->nleaf; i++)
 			printf("  attachment \"%s\"  extension %s  %s\n",
-			    m->leaf[i].name, *m->leaf[i].ext ? m->leaf[i].ext :
+			    ctl_test_clean(m->leaf[i].name, &clean),
+			    *m->leaf[i].ext ? m->leaf[i].ext :
 			    "(none)", m->leaf[i].allowed ? "allowed" : "REFUSED");
 	}
 	ret = m->verdict.result == CHECK_DUNNO ? 0 : 1;
@@ -228,6 +274,8 @@ out:
 	mf_verdict_fini(&m->verdict);
 	buf_fini(&text);
 	buf_fini(&hdr);
+	buf_fini(&clean);
+	xfree(list);
 	xfree(m);
 	return (ret);
 }

@@ -91,3 +91,21 @@ def test_unreadable_file(ctl, tmp_path):
     p = ctl(str(tmp_path / "missing.eml"))
     assert p.returncode == 66
     assert "missing.eml" in p.stderr
+
+
+def test_every_from_header_and_raw_names(ctl, tmp_path):
+    """A second From: is checked as the milter checks it; a name that is
+    not UTF-8 still appears in the JSON, with U+FFFD for the bad bytes."""
+    f = tmp_path / "two_from.eml"
+    f.write_bytes(b"From: <alice@example.com>\r\nFrom: <ceo@bank.example>\r\n"
+                  b"Subject: x\r\nMIME-Version: 1.0\r\n"
+                  b"Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+                  b"--b\r\nContent-Type: application/pdf\r\n"
+                  b"Content-Disposition: attachment; "
+                  b"filename=\"r\xe9sum\xe9.exe\"\r\n\r\nx\r\n--b--\r\n")
+    p = ctl("--login", "alice", "--json", str(f))
+    [r] = records(p)
+    assert r["reason"] == ("5.7.1 <ceo@bank.example>: header From not owned "
+                           "by login alice")
+    assert r["attachments"] == [{"name": "r\ufffdsum\ufffd.exe",
+                                 "extension": "exe", "allowed": False}]
