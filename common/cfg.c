@@ -55,6 +55,7 @@ static struct {
 	int	 (*check)(const char *, const char **);
 } cfg_checks[CFG_CHECKS_MAX];
 static int cfg_nchecks;
+static unsigned cfg_gen;
 static void (*cfg_lock)(void);
 static void (*cfg_unlock)(void);
 
@@ -395,6 +396,7 @@ cfg_load(const char *path, const struct cfg_param *params, int users,
 	cfg_file_free(&cfg_current);
 	cfg_current = f;
 	memset(&f, 0, sizeof(f));
+	cfg_gen++;
 	if (cfg_unlock)
 		cfg_unlock();
 	ret = 0;
@@ -409,6 +411,12 @@ done:
 	buf_fini(&exp);
 	buf_fini(&why);
 	return (ret);
+}
+
+unsigned
+cfg_generation(void)
+{
+	return (cfg_gen);
 }
 
 const char *

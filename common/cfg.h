@@ -58,6 +58,10 @@ void	 cfg_commit_hooks(void (*lock)(void), void (*unlock)(void));
 /* cfg_print() - "name = value" for each parameter (expanded); with
  * nondefault only those set in the file, like postconf -n */
 void	 cfg_print(FILE *, const struct cfg_param *, int nondefault);
+/* cfg_generation() - changes with every successful cfg_load(): a cache of
+ * something derived from the configuration compares it to know it is
+ * stale (read it under the same lock as the variables) */
+unsigned cfg_generation(void);
 /* cfg_value() - the raw text of a parameter, as last loaded */
 const char *cfg_value(const char *name);
 void	 cfg_free(const struct cfg_param *);	/* at exit, for leak checks */

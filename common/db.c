@@ -190,9 +190,10 @@ db_grow(struct db *db)
 	return (mdb_env_set_mapsize(db->env, info.me_mapsize * 2) == 0 ? 0 : -1);
 }
 
-int
-db_update(struct db *db, int (*fn)(struct db_txn *, void *, const char **),
-    void *ctx, const char **why)
+/* db_update_run - a write transaction, growing the map when allowed */
+static int
+db_update_run(struct db *db, int (*fn)(struct db_txn *, void *,
+    const char **), void *ctx, const char **why, int grow)
 {
 	struct db_txn t;
 	int	 tries, rc;
@@ -206,7 +207,7 @@ db_update(struct db *db, int (*fn)(struct db_txn *, void *, const char **),
 		}
 		if (fn(&t, ctx, why) < 0) {
 			mdb_txn_abort(t.txn);
-			if (t.rc == MDB_MAP_FULL && db_grow(db) == 0)
+			if (t.rc == MDB_MAP_FULL && grow && db_grow(db) == 0)
 				continue;
 			if (t.rc != 0)
 				*why = mdb_strerror(t.rc);
@@ -214,13 +215,27 @@ db_update(struct db *db, int (*fn)(struct db_txn *, void *, const char **),
 		}
 		if ((rc = mdb_txn_commit(t.txn)) == 0)
 			return (0);
-		if (rc == MDB_MAP_FULL && db_grow(db) == 0)
+		if (rc == MDB_MAP_FULL && grow && db_grow(db) == 0)
 			continue;
 		*why = mdb_strerror(rc);
 		return (-1);
 	}
 	*why = "state map could not grow";
 	return (-1);
+}
+
+int
+db_update(struct db *db, int (*fn)(struct db_txn *, void *, const char **),
+    void *ctx, const char **why)
+{
+	return (db_update_run(db, fn, ctx, why, 1));
+}
+
+int
+db_update_nogrow(struct db *db, int (*fn)(struct db_txn *, void *,
+    const char **), void *ctx, const char **why)
+{
+	return (db_update_run(db, fn, ctx, why, 0));
 }
 
 int

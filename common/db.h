@@ -41,6 +41,13 @@ struct db_txn *db_txn_free(struct db_txn *);
 int	 db_update(struct db *, int (*fn)(struct db_txn *, void *, const char **),
 		    void *ctx, const char **why);
 
+/* db_update_nogrow() - the same, for a thread other than the one that
+ * reads: growing the map needs every transaction of the process closed,
+ * so a full map is an error here ("state map full"), for the caller to
+ * retry with db_update() from the reading thread. */
+int	 db_update_nogrow(struct db *, int (*fn)(struct db_txn *, void *,
+		    const char **), void *ctx, const char **why);
+
 /* db_get() returns 1 (found; *val valid until the transaction ends),
  * 0 (not found) or -1. */
 int	 db_get(struct db_txn *, enum db_name, const void *key, size_t klen,

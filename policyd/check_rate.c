@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "cfg.h"
 #include "checks.h"
 #include "msg.h"
 #include "params.h"
@@ -29,34 +30,67 @@ struct pd_rate_key {
 	struct pd_rate_state *state;
 };
 
+enum pd_rate_type { PD_SASL, PD_SENDER, PD_SENDER_DOMAIN, PD_CLIENT };
+
+static const char *pd_rate_types[] = {
+	"sasl_username", "sender", "sender_domain", "client_address",
+};
+
+/* pd_rate_types_now - rate_limit_keys as types, parsed once per load */
+static int
+pd_rate_types_now(enum pd_rate_type *types)
+{
+	static enum pd_rate_type cached[PD_RATE_KEYS];
+	static int ncached = -1;
+	static unsigned gen;
+	char	 list[256], *cp = list, *word;
+	size_t	 i;
+
+	if (ncached < 0 || gen != cfg_generation()) {
+		gen = cfg_generation();
+		ncached = 0;
+		snprintf(list, sizeof(list), "%s", var_rate_limit_keys);
+		while ((word = strsep(&cp, ", \t\r\n")) != NULL
+		    && ncached < PD_RATE_KEYS)
+			for (i = 0; i < PD_RATE_KEYS; i++)
+				if (strcmp(word, pd_rate_types[i]) == 0)
+					cached[ncached++] = (enum pd_rate_type)i;
+	}
+	memcpy(types, cached, sizeof(cached));
+	return (ncached);
+}
+
 /* pd_rate_keys - the keys of this request; -1 on a lookup error */
 static int
 pd_rate_keys(struct pd_ctx *ctx, struct pd_rate_key *keys, int *n)
 {
 	const struct pd_request *req = ctx->req;
-	char	 list[256], *cp = list, *type;
+	enum pd_rate_type types[PD_RATE_KEYS];
 	const char *value;
+	int	 ntypes = pd_rate_types_now(types), t;
 
 	*n = 0;
-	snprintf(list, sizeof(list), "%s", var_rate_limit_keys);
-	while ((type = strsep(&cp, ", \t")) != NULL && *n < PD_RATE_KEYS) {
+	for (t = 0; t < ntypes; t++) {
 		struct pd_rate_key *k = &keys[*n];
 
-		if (*type == 0)
-			continue;
-		if (strcmp(type, "sasl_username") == 0)
+		switch (types[t]) {
+		case PD_SASL:
 			value = req->sasl_username;
-		else if (strcmp(type, "sender") == 0)
+			break;
+		case PD_SENDER:
 			value = req->sender;
-		else if (strcmp(type, "sender_domain") == 0)
+			break;
+		case PD_SENDER_DOMAIN:
 			value = (value = addr_domain(req->sender)) ? value : "";
-		else if (strcmp(type, "client_address") == 0)
+			break;
+		default:
 			value = req->client_address;
-		else
-			continue;		/* warned about at startup */
+			break;
+		}
 		if (*value == 0)
 			continue;		/* no login, null sender, ... */
-		if (pd_rate_key(k->key, sizeof(k->key), type, value) < 0)
+		if (pd_rate_key(k->key, sizeof(k->key), pd_rate_types[types[t]],
+		    value) < 0)
 			continue;		/* cannot be a key: no limits */
 		if (pd_rate_lookup_spec(k->key, &k->spec) < 0)
 			return (-1);
@@ -126,8 +160,10 @@ pd_rate_check(struct pd_ctx *ctx)
 		}
 	}
 	if (at_data)
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) {
 			pd_rate_apply(keys[i].state, &keys[i].spec, rcpts,
 			    (uint64_t)ctx->now, 0, &wait);
+			pd_rate_store_dirty(ctx->rates, keys[i].state);
+		}
 	return (CHECK_DUNNO);
 }

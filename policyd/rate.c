@@ -25,7 +25,9 @@
  * LIMITS	RATE_LIMITS_MAX limits per list; windows from 1s to 366d.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -334,6 +336,22 @@ pd_rate_lookup_spec(const char *key, struct pd_rate_spec *spec)
 	if (value == NULL)
 		msg_panic("pd_rate_lookup_spec: key without type: %s", key);
 	value++;
+	/* No table: the default, parsed once per configuration. */
+	if (var_rate_limit_maps == NULL) {
+		static struct pd_rate_spec def;
+		static unsigned gen;
+		static int def_ok;
+
+		if (gen != cfg_generation() || !def_ok) {
+			gen = cfg_generation();
+			if (!(def_ok = pd_rate_spec_parse(var_rate_limit_default,
+			    &def, &why) == 0))
+				msg_warn("rate_limit_default = %s: %s",
+				    var_rate_limit_default, why);
+		}
+		*spec = def;
+		return (def_ok ? 0 : -1);
+	}
 	buf_init(&val, 1024);
 	if (strncmp(key, "sender:", 7) == 0)
 		st = addr_lookup(var_rate_limit_maps, value,
@@ -395,9 +413,33 @@ struct pd_rate_item {
 	int	 dirty;
 };
 
+/*
+ * The writer: a thread that writes a batch of states to LMDB, so that the
+ * event loop never waits for a write transaction or its fsync. The loop
+ * hands over a batch (records "u16 key length, key, u32 state length,
+ * state") only when the writer is idle; what changes meanwhile stays
+ * dirty for the next batch.
+ */
+struct pd_rate_writer {
+	pthread_t tid;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct db *db;
+	struct buf batch;		/* being written; the loop's own is
+					 * in the store */
+	int	 busy;			/* batch handed over, not written */
+	int	 failed;		/* batch not written: see why */
+	int	 stop;
+	char	 why[128];
+};
+
+#define PD_RATE_BATCH_MAX	((size_t)1 << 30)
+
 struct pd_rate_store {
 	struct htable keys;		/* key -> struct pd_rate_item */
 	struct pd_rate_item *dirty;	/* to write at the next flush */
+	struct buf batch;		/* the next batch, being filled */
+	struct pd_rate_writer *writer;	/* NULL: flush in the caller */
 };
 
 struct pd_rate_store *
@@ -406,7 +448,103 @@ pd_rate_store_create(void)
 	struct pd_rate_store *s = xcalloc(1, sizeof(*s));
 
 	htable_init(&s->keys, 1024);
+	buf_init(&s->batch, PD_RATE_BATCH_MAX);
 	return (s);
+}
+
+static void pd_rate_mark(struct pd_rate_store *, struct pd_rate_item *);
+static void pd_rate_redirty(struct pd_rate_store *, struct buf *);
+
+/* pd_rate_writer_put - write one batch in one transaction */
+static int
+pd_rate_writer_put(struct db_txn *txn, void *ctx, const char **why)
+{
+	struct buf *b = ctx;
+	size_t	 off = 0;
+
+	while (off < b->len) {
+		uint16_t klen;
+		uint32_t slen;
+
+		memcpy(&klen, b->data + off, sizeof(klen));
+		off += sizeof(klen);
+		memcpy(&slen, b->data + off + klen, sizeof(slen));
+		if (db_put(txn, DB_RATE, b->data + off, klen, b->data + off
+		    + klen + sizeof(slen), slen) < 0) {
+			*why = db_strerror(txn);
+			return (-1);
+		}
+		off += klen + sizeof(slen) + slen;
+	}
+	return (0);
+}
+
+/* pd_rate_writer_main - the writer thread */
+static void *
+pd_rate_writer_main(void *arg)
+{
+	struct pd_rate_writer *w = arg;
+	const char *why;
+
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		while (!w->busy && !w->stop)
+			pthread_cond_wait(&w->cond, &w->lock);
+		if (!w->busy)
+			break;
+		pthread_mutex_unlock(&w->lock);
+		why = NULL;
+		if (db_update_nogrow(w->db, pd_rate_writer_put, &w->batch,
+		    &why) < 0) {
+			pthread_mutex_lock(&w->lock);
+			w->failed = 1;
+			snprintf(w->why, sizeof(w->why), "%s", why);
+		} else {
+			pthread_mutex_lock(&w->lock);
+			buf_reset(&w->batch);
+		}
+		w->busy = 0;
+		pthread_cond_broadcast(&w->cond);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return (NULL);
+}
+
+void
+pd_rate_store_writer(struct pd_rate_store *s, struct db *db)
+{
+	struct pd_rate_writer *w = xcalloc(1, sizeof(*w));
+
+	w->db = db;
+	buf_init(&w->batch, PD_RATE_BATCH_MAX);
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->cond, NULL);
+	if ((errno = pthread_create(&w->tid, NULL, pd_rate_writer_main, w))
+	    != 0)
+		msg_fatal("pthread_create: %m");
+	s->writer = w;
+}
+
+/* pd_rate_writer_stop - finish the batch in hand, end the thread; a
+ * batch that failed goes back to the store as dirty */
+static void
+pd_rate_writer_stop(struct pd_rate_store *s)
+{
+	struct pd_rate_writer *w = s->writer;
+
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->stop = 1;
+	pthread_cond_broadcast(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(w->tid, NULL);
+	if (w->failed)
+		pd_rate_redirty(s, &w->batch);
+	buf_fini(&w->batch);
+	pthread_mutex_destroy(&w->lock);
+	pthread_cond_destroy(&w->cond);
+	s->writer = xfree(w);
 }
 
 struct pd_rate_store *
@@ -414,7 +552,9 @@ pd_rate_store_free(struct pd_rate_store *s)
 {
 	if (s == NULL)
 		return (NULL);
+	pd_rate_writer_stop(s);
 	htable_fini(&s->keys, free);
+	buf_fini(&s->batch);
 	return (xfree(s));
 }
 
@@ -450,17 +590,14 @@ pd_rate_store_get(struct pd_rate_store *s, struct db_txn *txn, const char *key)
 		e = htable_enter(&s->keys, key, it);
 		it->key = e->key;
 	}
-	pd_rate_mark(s, it);
 	return (&it->st);
 }
 
 void
-pd_rate_store_dirty(struct pd_rate_store *s, const char *key)
+pd_rate_store_dirty(struct pd_rate_store *s, struct pd_rate_state *st)
 {
-	struct pd_rate_item *it = htable_find(&s->keys, key);
-
-	if (it)
-		pd_rate_mark(s, it);
+	/* st is the first member of its item (pd_rate_store_get). */
+	pd_rate_mark(s, (struct pd_rate_item *)(void *)st);
 }
 
 struct pd_rate_flush_ctx {
@@ -536,26 +673,118 @@ pd_rate_resets_pending(struct db *db)
 	return (n > 0);
 }
 
-int
-pd_rate_store_flush(struct pd_rate_store *s, struct db *db, const char **why)
+/* pd_rate_clean - nothing is dirty any more */
+static void
+pd_rate_clean(struct pd_rate_store *s)
 {
-	struct pd_rate_flush_ctx f;
 	struct pd_rate_item *it, *next;
 
-	memset(&f, 0, sizeof(f));
-	f.s = s;
-	/* Idle: no write transaction (and no fsync) unless a reset waits. */
-	if (s->dirty == NULL && !pd_rate_resets_pending(db))
-		return (0);
-	if (db_update(db, pd_rate_flush_txn, &f, why) < 0)
-		return (-1);
 	for (it = s->dirty; it; it = next) {
 		next = it->next_dirty;
 		it->dirty = 0;
 		it->next_dirty = NULL;
 	}
 	s->dirty = NULL;
+}
+
+/* pd_rate_redirty - the keys of a batch that was not written: dirty
+ * again (those evicted meanwhile are not: they were saved before) */
+static void
+pd_rate_redirty(struct pd_rate_store *s, struct buf *b)
+{
+	char	 key[TABLE_KEY_MAX + 1];
+	size_t	 off = 0;
+
+	while (off < b->len) {
+		uint16_t klen;
+		uint32_t slen;
+		struct pd_rate_item *it;
+
+		memcpy(&klen, b->data + off, sizeof(klen));
+		off += sizeof(klen);
+		memcpy(key, b->data + off, klen);
+		key[klen] = 0;
+		memcpy(&slen, b->data + off + klen, sizeof(slen));
+		off += klen + sizeof(slen) + slen;
+		if ((it = htable_find(&s->keys, key)) != NULL)
+			pd_rate_mark(s, it);
+	}
+	buf_reset(b);
+}
+
+/* pd_rate_flush_sync - write dirty states and apply resets, here */
+static int
+pd_rate_flush_sync(struct pd_rate_store *s, struct db *db, const char **why)
+{
+	struct pd_rate_flush_ctx f;
+
+	memset(&f, 0, sizeof(f));
+	f.s = s;
+	if (db_update(db, pd_rate_flush_txn, &f, why) < 0)
+		return (-1);
+	pd_rate_clean(s);
 	return (0);
+}
+
+int
+pd_rate_store_flush(struct pd_rate_store *s, struct db *db, const char **why)
+{
+	struct pd_rate_writer *w = s->writer;
+	struct pd_rate_item *it;
+	struct buf tmp;
+	int	 resets = pd_rate_resets_pending(db);
+
+	/* Idle: no write transaction (and no fsync) unless a reset waits. */
+	if (s->dirty == NULL && !resets && (w == NULL || !w->failed))
+		return (0);
+	if (w == NULL)
+		return (pd_rate_flush_sync(s, db, why));
+	pthread_mutex_lock(&w->lock);
+	if (w->busy) {			/* next time: changes stay dirty */
+		pthread_mutex_unlock(&w->lock);
+		return (0);
+	}
+	if (w->failed) {
+		msg_warn("saving rate-limit counters in the background: %s; "
+		    "saving them now", w->why);
+		w->failed = 0;
+		pd_rate_redirty(s, &w->batch);
+		resets = 1;		/* the synchronous path, which can grow */
+	}
+	if (resets) {
+		pthread_mutex_unlock(&w->lock);
+		return (pd_rate_flush_sync(s, db, why));
+	}
+	buf_reset(&s->batch);
+	for (it = s->dirty; it; it = it->next_dirty) {
+		uint16_t klen = (uint16_t)strlen(it->key);
+		uint32_t slen = (uint32_t)pd_rate_state_size(&it->st);
+
+		if (buf_append(&s->batch, &klen, sizeof(klen)) < 0
+		    || buf_append(&s->batch, it->key, klen) < 0
+		    || buf_append(&s->batch, &slen, sizeof(slen)) < 0
+		    || buf_append(&s->batch, &it->st, slen) < 0) {
+			pthread_mutex_unlock(&w->lock);
+			return (pd_rate_flush_sync(s, db, why));
+		}
+	}
+	pd_rate_clean(s);
+	tmp = w->batch;			/* swap: no copy, no allocation */
+	w->batch = s->batch;
+	s->batch = tmp;
+	w->busy = 1;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	return (0);
+}
+
+int
+pd_rate_store_sync(struct pd_rate_store *s, struct db *db, const char **why)
+{
+	pd_rate_writer_stop(s);
+	if (s->dirty == NULL && !pd_rate_resets_pending(db))
+		return (0);
+	return (pd_rate_flush_sync(s, db, why));
 }
 
 /* pd_rate_idle - saved, and nothing counted in any window any more */

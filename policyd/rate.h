@@ -93,13 +93,23 @@ struct pd_rate_store;
 struct pd_rate_store *pd_rate_store_create(void);
 struct pd_rate_store *pd_rate_store_free(struct pd_rate_store *);
 /* pd_rate_store_get() - the state of key, loaded from txn on first use
- * (txn may be NULL); never NULL. Marks it dirty. */
+ * (txn may be NULL); never NULL; valid until the next evict or free */
 struct pd_rate_state *pd_rate_store_get(struct pd_rate_store *,
 		    struct db_txn *, const char *key);
-void	 pd_rate_store_dirty(struct pd_rate_store *, const char *key);
-/* pd_rate_store_flush() - write dirty states, apply "ratelimit reset"
- * requests from DB_RESET; -1 with *why set (states stay dirty). */
+/* pd_rate_store_dirty() - a state from pd_rate_store_get() changed: save
+ * it at the next flush */
+void	 pd_rate_store_dirty(struct pd_rate_store *, struct pd_rate_state *);
+/* pd_rate_store_writer() - write batches in a thread of their own from
+ * now on (the daemon); without it, flushes write in the caller */
+void	 pd_rate_store_writer(struct pd_rate_store *, struct db *);
+/* pd_rate_store_flush() - save dirty states (handed to the writer when
+ * there is one and it is idle), apply "ratelimit reset" requests from
+ * DB_RESET (here); -1 with *why set (states stay dirty). */
 int	 pd_rate_store_flush(struct pd_rate_store *, struct db *,
+		    const char **why);
+/* pd_rate_store_sync() - stop the writer after its batch, then save what
+ * is left here: at exit, nothing is lost */
+int	 pd_rate_store_sync(struct pd_rate_store *, struct db *,
 		    const char **why);
 /* pd_rate_store_evict() - forget, in memory, the states that are saved and
  * whose every window has passed; returns how many */

@@ -273,10 +273,11 @@ static int
 pd_input(struct pd_server *s, struct pd_conn *c)
 {
 	ssize_t	 n;
+	size_t	 room;
 
 	while (c->out.len == 0) {	/* a slow reader gets no more input */
-		n = recv(c->fd, c->in + c->in_len, POLICY_LINE_MAX + 1
-		    - c->in_len, 0);
+		room = POLICY_LINE_MAX + 1 - c->in_len;
+		n = recv(c->fd, c->in + c->in_len, room, 0);
 		if (n < 0)
 			return (errno == EAGAIN || errno == EWOULDBLOCK
 			    || errno == EINTR ? 0 : -1);
@@ -290,6 +291,10 @@ pd_input(struct pd_server *s, struct pd_conn *c)
 		c->in_len += (size_t)n;
 		if (pd_process(s, c) < 0)
 			return (-1);
+		/* Level-triggered: a short read means the socket is empty,
+		 * and epoll will say when there is more. */
+		if ((size_t)n < room)
+			break;
 	}
 	return (0);
 }
@@ -413,6 +418,7 @@ pd_server_setup(struct pd_server *s)
 	s->conns_size = 1024;
 	s->conns = xcalloc(s->conns_size, sizeof(*s->conns));
 	s->rates = pd_rate_store_create();
+	pd_rate_store_writer(s->rates, s->db);
 	s->ctx.db = s->db;
 	s->ctx.rates = s->rates;
 	buf_init(&s->ctx.reply, 1024);
@@ -424,9 +430,11 @@ pd_server_setup(struct pd_server *s)
 static void
 pd_server_teardown(struct pd_server *s)
 {
+	const char *why;
 	size_t	 fd;
 
-	pd_flush(s);
+	if (pd_rate_store_sync(s->rates, s->db, &why) < 0)
+		msg_warn("cannot save rate-limit counters: %s", why);
 	for (fd = 0; fd < s->conns_size; fd++)
 		if (s->conns[fd])
 			pd_conn_close(s, s->conns[fd]);

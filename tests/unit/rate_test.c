@@ -245,6 +245,7 @@ test_store(void **state)
 	store = pd_rate_store_create();
 	st = pd_rate_store_get(store, NULL, "sender:a@b.example");
 	assert_int_equal(pd_rate_apply(st, &s, 1, t, 0, &wait), -1);
+	pd_rate_store_dirty(store, st);
 	assert_int_equal(pd_rate_store_evict(store, t), 0);	/* dirty */
 	assert_int_equal(pd_rate_store_flush(store, db, &why), 0);
 	assert_int_equal(pd_rate_store_evict(store, t + 19), 0); /* in use */
