@@ -20,11 +20,12 @@
 
 struct pd_attr {
 	const char *name;
+	size_t	 namelen;
 	size_t	 offset;
 	size_t	 size;
 };
 
-#define PD_ATTR(n)	{#n, offsetof(struct pd_request, n), \
+#define PD_ATTR(n)	{#n, sizeof(#n) - 1, offsetof(struct pd_request, n), \
 			 sizeof(((struct pd_request *)0)->n)}
 
 static const struct pd_attr pd_attrs[] = {
@@ -36,7 +37,8 @@ static const struct pd_attr pd_attrs[] = {
 	PD_ATTR(recipient),
 	PD_ATTR(sasl_username),
 	PD_ATTR(client_address),
-	{"recipient_count", offsetof(struct pd_request, recipient_count_text),
+	{"recipient_count", 15,
+		offsetof(struct pd_request, recipient_count_text),
 	sizeof(((struct pd_request *)0)->recipient_count_text)},
 };
 
@@ -88,7 +90,7 @@ pd_request_line(struct pd_request *r, const char *line, size_t len,
 		const struct pd_attr *a = &pd_attrs[i];
 		size_t	 vlen = len - nlen - 1;
 
-		if (strlen(a->name) != nlen || memcmp(a->name, line, nlen) != 0)
+		if (a->namelen != nlen || memcmp(a->name, line, nlen) != 0)
 			continue;
 		if (vlen >= a->size) {
 			*why = "attribute value longer than its bound";
