@@ -53,6 +53,22 @@ mf_attach_policy_init(struct mf_attach_policy *p, const char *sender)
 	return (ret);
 }
 
+struct mf_mime *
+mf_attach_begin(struct mf_attach_policy *p, const char *sender, mf_mime_cb cb,
+    void *ctx, struct mf_verdict *v)
+{
+	struct mf_mime_limits lim;
+
+	if (mf_attach_policy_init(p, sender) < 0 && v->result == CHECK_DUNNO)
+		mf_verdict_set(v, CHECK_TEMPFAIL, "451", "4.3.0 "
+		    "attachment_extension_maps lookup failed; try again later");
+	lim.depth = (unsigned)var_mime_max_depth;
+	lim.header = (size_t)var_mime_max_header_size;
+	lim.parts = (unsigned)var_mime_max_parts;
+	lim.filename = (size_t)var_mime_max_filename_length;
+	return (mf_mime_create(&lim, cb, ctx));
+}
+
 void
 mf_attach_policy_fini(struct mf_attach_policy *p)
 {

@@ -19,6 +19,11 @@ struct mf_attach_policy {
 int	 mf_attach_policy_init(struct mf_attach_policy *, const char *sender);
 void	 mf_attach_policy_fini(struct mf_attach_policy *);
 
+/* mf_attach_begin() - a message's attachment check: the policy for sender
+ * (a table error sets a 451 verdict, if v has none yet) and a MIME parser
+ * with the mime_max_* bounds that calls cb for every leaf */
+struct mf_mime *mf_attach_begin(struct mf_attach_policy *, const char *sender,
+		    mf_mime_cb cb, void *ctx, struct mf_verdict *v);
 /* mf_attach_extension() - the extension that counts, lower case, into
  * ext (MF_EXT_MAX + 1): the last one, after trimming trailing dots, white
  * space and NULs; "" when there is none. */

@@ -243,7 +243,6 @@ mf_envfrom(SMFICTX *ctx, char **argv)
 {
 	struct mf_conn *c = smfi_getpriv(ctx);
 	struct mf_msg *m;
-	struct mf_mime_limits lim;
 	struct mf_sender_ctx sc;
 	const char *login = smfi_getsymval(ctx, "{auth_authen}");
 	const char *from = argv[0] ? argv[0] : "";
@@ -275,15 +274,8 @@ mf_envfrom(SMFICTX *ctx, char **argv)
 	sc.client_addr = c->client_addr;
 	if (m->verdict.result == CHECK_DUNNO)
 		mf_sender_envelope(&sc, m->sender, &m->verdict);
-	if (mf_attach_policy_init(&m->policy, m->sender) < 0
-	    && m->verdict.result == CHECK_DUNNO)
-		mf_verdict_set(&m->verdict, CHECK_TEMPFAIL, "451", "4.3.0 "
-		    "attachment_extension_maps lookup failed; try again later");
-	lim.depth = (unsigned)var_mime_max_depth;
-	lim.header = (size_t)var_mime_max_header_size;
-	lim.parts = (unsigned)var_mime_max_parts;
-	lim.filename = (size_t)var_mime_max_filename_length;
-	m->mime = mf_mime_create(&lim, mf_leaf, m);
+	m->mime = mf_attach_begin(&m->policy, m->sender, mf_leaf, m,
+	    &m->verdict);
 	rc = mf_decide(ctx, c, m);
 	mf_cfg_unlock();
 	return (rc);

@@ -183,7 +183,6 @@ ctl_test_one(const char *path, const struct mf_sender_ctx *sc,
     const char *from, int json)
 {
 	struct ctl_msg *m = xcalloc(1, sizeof(*m));
-	struct mf_mime_limits lim;
 	struct mf_mime *mime;
 	struct buf text, hdr, clean;
 	struct mf_addr *list = xcalloc(CTL_TEST_MAILBOXES, sizeof(*list));
@@ -215,15 +214,8 @@ ctl_test_one(const char *path, const struct mf_sender_ctx *sc,
 		if (ctl_test_header(buf_str(&text), h, i / 2, &hdr) == 1)
 			mf_sender_header(sc, h, buf_str(&hdr), &m->verdict);
 	}
-	if (mf_attach_policy_init(&m->policy, sender) < 0
-	    && m->verdict.result == CHECK_DUNNO)
-		mf_verdict_set(&m->verdict, CHECK_TEMPFAIL, "451", "4.3.0 "
-		    "attachment_extension_maps lookup failed; try again later");
-	lim.depth = (unsigned)var_mime_max_depth;
-	lim.header = (size_t)var_mime_max_header_size;
-	lim.parts = (unsigned)var_mime_max_parts;
-	lim.filename = (size_t)var_mime_max_filename_length;
-	mime = mf_mime_create(&lim, ctl_test_leaf, m);
+	mime = mf_attach_begin(&m->policy, sender, ctl_test_leaf, m,
+	    &m->verdict);
 	if ((mf_mime_feed(mime, text.data ? text.data : "", text.len)
 	    == MF_MIME_BOUND || mf_mime_finish(mime) == MF_MIME_BOUND)
 	    && m->verdict.result == CHECK_DUNNO)
