@@ -455,28 +455,68 @@ pd_rate_store_create(void)
 static void pd_rate_mark(struct pd_rate_store *, struct pd_rate_item *);
 static void pd_rate_redirty(struct pd_rate_store *, struct buf *);
 
-/* pd_rate_writer_put - write one batch in one transaction */
+/* A batch record's key, for sorting. */
+struct pd_rate_rec {
+	const char *key;
+	uint16_t klen;
+	const char *state;
+	uint32_t slen;
+};
+
+/* pd_rate_rec_cmp - qsort: by key, as LMDB orders keys */
+static int
+pd_rate_rec_cmp(const void *a, const void *b)
+{
+	const struct pd_rate_rec *x = a, *y = b;
+	int	 c = memcmp(x->key, y->key, x->klen < y->klen ? x->klen : y->klen);
+
+	return (c ? c : (x->klen > y->klen) - (x->klen < y->klen));
+}
+
+struct pd_rate_put {
+	struct pd_rate_rec *rec;
+	size_t	 n;
+};
+
+/* pd_rate_writer_put - write one sorted batch in one transaction */
 static int
 pd_rate_writer_put(struct db_txn *txn, void *ctx, const char **why)
 {
-	struct buf *b = ctx;
-	size_t	 off = 0;
+	struct pd_rate_put *p = ctx;
+	size_t	 i;
 
-	while (off < b->len) {
-		uint16_t klen;
-		uint32_t slen;
-
-		memcpy(&klen, b->data + off, sizeof(klen));
-		off += sizeof(klen);
-		memcpy(&slen, b->data + off + klen, sizeof(slen));
-		if (db_put(txn, DB_RATE, b->data + off, klen, b->data + off
-		    + klen + sizeof(slen), slen) < 0) {
+	for (i = 0; i < p->n; i++)
+		if (db_put(txn, DB_RATE, p->rec[i].key, p->rec[i].klen,
+		    p->rec[i].state, p->rec[i].slen) < 0) {
 			*why = db_strerror(txn);
 			return (-1);
 		}
-		off += klen + sizeof(slen) + slen;
-	}
 	return (0);
+}
+
+/* pd_rate_writer_sort - index a batch by key: LMDB then writes each page
+ * of its tree once, not once per record */
+static void
+pd_rate_writer_sort(const struct buf *b, struct pd_rate_put *p, size_t *size)
+{
+	size_t	 off = 0;
+
+	p->n = 0;
+	while (off < b->len) {
+		struct pd_rate_rec r;
+
+		memcpy(&r.klen, b->data + off, sizeof(r.klen));
+		r.key = b->data + off + sizeof(r.klen);
+		memcpy(&r.slen, r.key + r.klen, sizeof(r.slen));
+		r.state = r.key + r.klen + sizeof(r.slen);
+		off += sizeof(r.klen) + r.klen + sizeof(r.slen) + r.slen;
+		if (p->n == *size) {
+			*size = *size ? 2 * *size : 1024;
+			p->rec = xrealloc(p->rec, *size * sizeof(*p->rec));
+		}
+		p->rec[p->n++] = r;
+	}
+	qsort(p->rec, p->n, sizeof(*p->rec), pd_rate_rec_cmp);
 }
 
 /* pd_rate_writer_main - the writer thread */
@@ -484,6 +524,8 @@ static void *
 pd_rate_writer_main(void *arg)
 {
 	struct pd_rate_writer *w = arg;
+	struct pd_rate_put put = {NULL, 0};
+	size_t	 size = 0;
 	const char *why;
 
 	pthread_mutex_lock(&w->lock);
@@ -494,7 +536,8 @@ pd_rate_writer_main(void *arg)
 			break;
 		pthread_mutex_unlock(&w->lock);
 		why = NULL;
-		if (db_update_nogrow(w->db, pd_rate_writer_put, &w->batch,
+		pd_rate_writer_sort(&w->batch, &put, &size);
+		if (db_update_nogrow(w->db, pd_rate_writer_put, &put,
 		    &why) < 0) {
 			pthread_mutex_lock(&w->lock);
 			w->failed = 1;
@@ -507,6 +550,7 @@ pd_rate_writer_main(void *arg)
 		pthread_cond_broadcast(&w->cond);
 	}
 	pthread_mutex_unlock(&w->lock);
+	xfree(put.rec);
 	return (NULL);
 }
 
