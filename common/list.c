@@ -25,3 +25,27 @@ list_has(const char *list, const char *word, size_t len)
 	}
 	return (0);
 }
+
+int
+list_words(const char *list, const char *const *known, int nknown, int *out,
+    int max)
+{
+	const char *s = list;
+	size_t	 n;
+	int	 i, words = 0;
+
+	for (; *s; s += n) {
+		s += strspn(s, ", \t\r\n");
+		if ((n = strcspn(s, ", \t\r\n")) == 0)
+			break;
+		for (i = 0; i < nknown; i++)
+			if (strlen(known[i]) == n && strncmp(s, known[i], n) == 0)
+				break;
+		if (i == nknown)
+			return (-1);
+		if (out && words < max)
+			out[words] = i;
+		words++;
+	}
+	return (words);
+}

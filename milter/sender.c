@@ -178,26 +178,18 @@ mf_sender_header(const struct mf_sender_ctx *ctx, const char *hname,
 static int
 mf_sender_check_words(const char *value, const char **why)
 {
-	const char *s = value;
-	size_t	 n;
-	int	 words = 0;
+	static const char *const known[] = {"envelope", "header"};
 
-	for (; *s; s += n) {
-		s += strspn(s, ", \t\r\n");
-		if ((n = strcspn(s, ", \t\r\n")) == 0)
-			break;
-		if (!(n == 8 && strncmp(s, "envelope", 8) == 0)
-		    && !(n == 6 && strncmp(s, "header", 6) == 0)) {
-			*why = "use envelope, header, or both";
-			return (-1);
-		}
-		words++;
-	}
-	if (words == 0) {
+	switch (list_words(value, known, 2, NULL, 0)) {
+	case -1:
+		*why = "use envelope, header, or both";
+		return (-1);
+	case 0:
 		*why = "empty: use envelope, header, or both";
 		return (-1);
+	default:
+		return (0);
 	}
-	return (0);
 }
 
 void

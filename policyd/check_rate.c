@@ -17,6 +17,7 @@
 
 #include "addr.h"
 #include "cfg.h"
+#include "list.h"
 #include "checks.h"
 #include "msg.h"
 #include "params.h"
@@ -30,31 +31,23 @@ struct pd_rate_key {
 	struct pd_rate_state *state;
 };
 
-enum pd_rate_type { PD_SASL, PD_SENDER, PD_SENDER_DOMAIN, PD_CLIENT };
-
-static const char *pd_rate_types[] = {
-	"sasl_username", "sender", "sender_domain", "client_address",
-};
-
 /* pd_rate_types_now - rate_limit_keys as types, parsed once per load */
 static int
-pd_rate_types_now(enum pd_rate_type *types)
+pd_rate_types_now(int *types)
 {
-	static enum pd_rate_type cached[PD_RATE_KEYS];
+	static int cached[PD_RATE_KEYS];
 	static int ncached = -1;
 	static unsigned gen;
-	char	 list[256], *cp = list, *word;
-	size_t	 i;
 
 	if (ncached < 0 || gen != cfg_generation()) {
 		gen = cfg_generation();
-		ncached = 0;
-		snprintf(list, sizeof(list), "%s", var_rate_limit_keys);
-		while ((word = strsep(&cp, ", \t\r\n")) != NULL
-		    && ncached < PD_RATE_KEYS)
-			for (i = 0; i < PD_RATE_KEYS; i++)
-				if (strcmp(word, pd_rate_types[i]) == 0)
-					cached[ncached++] = (enum pd_rate_type)i;
+		/* Checked at load (pd_rate_register_checks): -1 cannot be. */
+		ncached = list_words(var_rate_limit_keys, pd_rate_type_names,
+		    PD_RATE_TYPES, cached, PD_RATE_KEYS);
+		if (ncached > PD_RATE_KEYS)
+			ncached = PD_RATE_KEYS;
+		if (ncached < 0)
+			ncached = 0;
 	}
 	memcpy(types, cached, sizeof(cached));
 	return (ncached);
@@ -65,7 +58,7 @@ static int
 pd_rate_keys(struct pd_ctx *ctx, struct pd_rate_key *keys, int *n)
 {
 	const struct pd_request *req = ctx->req;
-	enum pd_rate_type types[PD_RATE_KEYS];
+	int	 types[PD_RATE_KEYS];
 	const char *value;
 	int	 ntypes = pd_rate_types_now(types), t;
 
@@ -89,8 +82,8 @@ pd_rate_keys(struct pd_ctx *ctx, struct pd_rate_key *keys, int *n)
 		}
 		if (*value == 0)
 			continue;		/* no login, null sender, ... */
-		if (pd_rate_key(k->key, sizeof(k->key), pd_rate_types[types[t]],
-		    value) < 0)
+		if (pd_rate_key(k->key, sizeof(k->key),
+		    pd_rate_type_names[types[t]], value) < 0)
 			continue;		/* cannot be a key: no limits */
 		if (pd_rate_lookup_spec(k->key, &k->spec) < 0)
 			return (-1);

@@ -35,6 +35,7 @@
 #include "addr.h"
 #include "cfg.h"
 #include "htable.h"
+#include "list.h"
 #include "msg.h"
 #include "mymalloc.h"
 #include "params.h"
@@ -42,6 +43,10 @@
 #include "rate.h"
 
 #define PD_RATE_WINDOW_MAX	(366 * 86400)
+
+const char *const pd_rate_type_names[PD_RATE_TYPES] = {
+	"sasl_username", "sender", "sender_domain", "client_address",
+};
 
 /* pd_rate_action_parse - "defer", "reject" or "hold"; -1 otherwise */
 int
@@ -899,23 +904,10 @@ pd_rate_check_action(const char *value, const char **why)
 static int
 pd_rate_check_keys(const char *value, const char **why)
 {
-	static const char *known[] = {"sasl_username", "sender",
-	"sender_domain", "client_address"};
-	const char *s = value;
-	size_t	 n, i;
-
-	for (; *s; s += n) {
-		s += strspn(s, ", \t\r\n");
-		if ((n = strcspn(s, ", \t\r\n")) == 0)
-			break;
-		for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-			if (strlen(known[i]) == n && strncmp(s, known[i], n) == 0)
-				break;
-		if (i == sizeof(known) / sizeof(known[0])) {
-			*why = "unknown key (use sasl_username, sender, "
-			    "sender_domain, client_address)";
-			return (-1);
-		}
+	if (list_words(value, pd_rate_type_names, PD_RATE_TYPES, NULL, 0) < 0) {
+		*why = "unknown key (use sasl_username, sender, "
+		    "sender_domain, client_address)";
+		return (-1);
 	}
 	return (0);
 }

@@ -8,6 +8,11 @@
 #include "db.h"
 
 enum pd_rate_unit { PD_RATE_MSG, PD_RATE_RCPT };
+
+/* The identities rate_limit_keys may name, and their names. */
+enum pd_rate_type { PD_SASL, PD_SENDER, PD_SENDER_DOMAIN, PD_CLIENT,
+	PD_RATE_TYPES };
+extern const char *const pd_rate_type_names[PD_RATE_TYPES];
 enum pd_rate_action { PD_RATE_DEFER, PD_RATE_REJECT, PD_RATE_HOLD };
 
 struct pd_rate_limit {
