@@ -26,7 +26,9 @@
 #include "msg.h"
 #include "params.h"
 
-int
+/* mf_attach_policy_init - the list for sender (attachment_extension_maps,
+ * else attachment_allowed_extensions); -1 on a table error (logged) */
+static int
 mf_attach_policy_init(struct mf_attach_policy *p, const char *sender)
 {
 	int	 ret = 0;

@@ -14,9 +14,6 @@ struct mf_attach_policy {
 
 #define MF_EXT_MAX	32		/* longest extension we report */
 
-/* mf_attach_policy_init() - the list for sender (attachment_extension_maps,
- * else attachment_allowed_extensions); -1 on a table error (logged) */
-int	 mf_attach_policy_init(struct mf_attach_policy *, const char *sender);
 void	 mf_attach_policy_fini(struct mf_attach_policy *);
 
 /* mf_attach_begin() - a message's attachment check: the policy for sender

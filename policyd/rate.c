@@ -784,10 +784,8 @@ pd_rate_store_flush(struct pd_rate_store *s, struct db *db, const char **why)
 	int	 resets = pd_rate_resets_pending(db);
 
 	/* Idle: no write transaction (and no fsync) unless a reset waits. */
-	if (s->dirty == NULL && !resets && (w == NULL || !w->failed))
-		return (0);
 	if (w == NULL)
-		return (pd_rate_flush_sync(s, db, why));
+		return (s->dirty || resets ? pd_rate_flush_sync(s, db, why) : 0);
 	pthread_mutex_lock(&w->lock);
 	if (w->busy) {			/* next time: changes stay dirty */
 		pthread_mutex_unlock(&w->lock);
@@ -803,6 +801,10 @@ pd_rate_store_flush(struct pd_rate_store *s, struct db *db, const char **why)
 	if (resets) {
 		pthread_mutex_unlock(&w->lock);
 		return (pd_rate_flush_sync(s, db, why));
+	}
+	if (s->dirty == NULL) {
+		pthread_mutex_unlock(&w->lock);
+		return (0);
 	}
 	buf_reset(&s->batch);
 	for (it = s->dirty; it; it = it->next_dirty) {
