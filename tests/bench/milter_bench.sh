@@ -122,28 +122,9 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM HUP
 
-# stop_server PID - SIGTERM, then SIGKILL after 5 s; only our own children
-stop_server() {
-	kill -0 "$1" 2>/dev/null || { wait "$1" 2>/dev/null || true; return 0; }
-	kill -TERM "$1" 2>/dev/null || true
-	i=0
-	while kill -0 "$1" 2>/dev/null && [ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	kill -KILL "$1" 2>/dev/null || true
-	wait "$1" 2>/dev/null || true
-	pids=$(for p in $pids; do [ "$p" = "$1" ] || echo "$p"; done)
-}
-
-# start_server NAME COMMAND... - in the background; sets $server_pid
-start_server() {
-	name=$1
-	shift
-	"$@" >"$tmp/$name.log" 2>&1 &
-	server_pid=$!
-	pids="$pids $server_pid"
-}
+# stop_server, start_server, wait_ready, cpu_ticks, status_kb
+# shellcheck source=lib.sh
+. "$here/lib.sh"
 
 # wait_socket NAME PATH PID - until PATH is a socket, for 10 s
 wait_socket() {
@@ -161,12 +142,6 @@ wait_socket() {
 	echo "$1: no socket $2 after 10 s; its output:" >&2
 	tail -20 "$tmp/$1.log" >&2
 	return 1
-}
-
-# cpu_ticks PID - user + system clock ticks so far, all threads included
-cpu_ticks() {
-	{ sed 's/.*) //' "/proc/$1/stat" 2>/dev/null || echo; } |
-	    awk '{ print $12 + $13 }'
 }
 
 # field KEY LINE - the value of KEY=value in a milter_drive line
@@ -314,16 +289,13 @@ SOURCE_TIMEOUT = 300        # seconds for one smtp-source run
 DELIVERY_TIMEOUT = 300      # seconds for the queue to drain after it
 SENDER, RCPT = "app@app.example", "user@dest.example"
 
-
 def stop(signum, frame):
     raise SystemExit(128 + signum)
-
 
 signal.signal(signal.SIGTERM, stop)
 signal.signal(signal.SIGHUP, stop)
 
 procs, postfixes, sinks = [], [], []
-
 
 def start_milter(argv, sock, log):
     p = subprocess.Popen(argv, stdout=open(log, "ab"),
@@ -335,7 +307,6 @@ def start_milter(argv, sock, log):
             raise mta.HarnessError(f"{argv[0]} did not start; see {log}")
         time.sleep(0.05)
 
-
 def milter_params(sock):
     return {"smtpd_milters": f"unix:{sock}",
             "milter_default_action": "tempfail",
@@ -344,12 +315,10 @@ def milter_params(sock):
                                   "{auth_author} {mail_addr} "
                                   "{client_addr} {daemon_name}"}
 
-
 def arrived(sink):
     """Transactions smtp-sink has finished (dump files it has closed)."""
     held = sink._open_files()
     return sum(1 for p in sink.dump_dir.iterdir() if str(p) not in held)
-
 
 def run_arm(name, pf, sink):
     before = arrived(sink)
@@ -380,7 +349,6 @@ def run_arm(name, pf, sink):
     for line in errors[:3]:
         print(f"    smtp-source: {line}", flush=True)
     return messages / (t1 - t0) if got == messages else None
-
 
 try:
     mta.make_traversable(work)

@@ -63,62 +63,9 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM HUP
 
-# stop_server PID - SIGTERM, then SIGKILL after 3 s; only our own children
-stop_server() {
-	kill -0 "$1" 2>/dev/null || return 0
-	kill -TERM "$1" 2>/dev/null || true
-	i=0
-	while kill -0 "$1" 2>/dev/null && [ $i -lt 30 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	kill -KILL "$1" 2>/dev/null || true
-	wait "$1" 2>/dev/null || true
-	# Reaped: the number may go to another process; forget it.
-	pids=$(for p in $pids; do [ "$p" = "$1" ] || echo "$p"; done)
-}
-
-# start_server NAME COMMAND... - start in the background; sets $server_pid
-start_server() {
-	name=$1
-	shift
-	"$@" >"$tmp/$name.log" 2>&1 &
-	server_pid=$!
-	pids="$pids $server_pid"
-}
-
-# wait_ready NAME SERVICE PID - until one request is answered, for 10 s
-wait_ready() {
-	i=0
-	while [ $i -lt 100 ]; do
-		if ! kill -0 "$3" 2>/dev/null; then
-			echo "$1: exited before it answered; its output:" >&2
-			tail -20 "$tmp/$1.log" >&2
-			return 1
-		fi
-		if "$load" -s "$2" -c 1 -n 1 >/dev/null 2>&1; then
-			return 0
-		fi
-		sleep 0.1
-		i=$((i + 1))
-	done
-	echo "$1: no answer on $2 after 10 s; its output:" >&2
-	tail -20 "$tmp/$1.log" >&2
-	return 1
-}
-
-# cpu_ticks PID - user + system clock ticks used so far
-cpu_ticks() {
-	# Fields after the ")" that ends the command name: utime is 12th.
-	{ sed 's/.*) //' "/proc/$1/stat" 2>/dev/null || echo; } |
-	    awk '{ print $12 + $13 }'
-}
-
-# status_kb PID FIELD - a "FIELD: N kB" line of /proc/PID/status
-status_kb() {
-	awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status" 2>/dev/null ||
-	    echo "?"
-}
+# stop_server, start_server, wait_ready, cpu_ticks, status_kb
+# shellcheck source=lib.sh
+. "$here/lib.sh"
 
 # field KEY LINE - the value of KEY=value in a policy_load line
 field() {
