@@ -59,14 +59,16 @@ milter/outpost-milter: $(MF_OBJ) milter/libmf.a common/libcommon.a
 %.o: %.c $(wildcard common/*.h policyd/*.h milter/*.h)
 	$(CC) $(OUTPOST_CFLAGS) $(CFLAGS) -c -o $@ $<
 
-tests/unit/%_test: tests/unit/%_test.c $(LIBS)
+tests/unit/%_test: tests/unit/%_test.c tests/unit/testutil.o $(LIBS)
 	$(CC) $(OUTPOST_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS_CTL)
 
 unit: $(UNIT_BIN) tests/unit/mime_names
 
 # mime_test includes mime_names.c (the driver the Python cross-check uses).
-tests/unit/mime_test: tests/unit/mime_test.c tests/unit/mime_names.c $(LIBS)
-	$(CC) $(OUTPOST_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) -lcmocka $(LDLIBS_CTL)
+tests/unit/mime_test: tests/unit/mime_test.c tests/unit/mime_names.c \
+	    tests/unit/testutil.o $(LIBS)
+	$(CC) $(OUTPOST_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< \
+	    tests/unit/testutil.o $(LIBS) -lcmocka $(LDLIBS_CTL)
 
 tests/unit/mime_names: tests/unit/mime_names.c milter/libmf.a common/libcommon.a
 	$(CC) $(OUTPOST_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_COMMON)
@@ -109,6 +111,7 @@ install: all
 
 clean:
 	rm -f common/*.o common/*.a policyd/*.o policyd/*.a milter/*.o \
+	    tests/unit/*.o \
 	    milter/*.a $(PROGS) \
 	    $(UNIT_BIN) tests/table/table_query tests/unit/mime_names \
 	    tests/bench/mime_bench tests/fuzz/mime_parse tests/fuzz/addrlist_parse

@@ -23,6 +23,7 @@
 #include "bounds.h"
 #include "buf.h"
 #include "cfg.h"
+#include "testutil.h"
 #include "msg.h"
 #include "table.h"
 
@@ -55,48 +56,11 @@ static const struct cfg_param params[] = {
 static char tmpdir[] = "/tmp/cfg_test.XXXXXX";
 static char olddir[4096];
 
-/* write_file - name gets the text, mode 0644 */
+/* write_text - name gets the text, mode 0644 */
 static void
-write_file(const char *name, const char *text)
+write_text(const char *name, const char *text)
 {
-	int	 fd;
-	size_t	 len = strlen(text);
-
-	if ((fd = open(name, O_WRONLY | O_CREAT | O_TRUNC, 0644)) < 0)
-		fail_msg("create %s: %s", name, strerror(errno));
-	if (write(fd, text, len) != (ssize_t)len)
-		fail_msg("write %s: %s", name, strerror(errno));
-	close(fd);
-}
-
-/* Warnings go to stderr; a case collects them into a buf. */
-static int capture_saved = -1;
-static FILE *capture_fp;
-
-static void
-capture_begin(void)
-{
-	fflush(stderr);
-	if ((capture_fp = tmpfile()) == NULL
-	    || (capture_saved = dup(STDERR_FILENO)) < 0
-	    || dup2(fileno(capture_fp), STDERR_FILENO) < 0)
-		fail_msg("capture: %s", strerror(errno));
-}
-
-static void
-capture_end(struct buf *out)
-{
-	char	 chunk[4096];
-	size_t	 n;
-
-	fflush(stderr);
-	dup2(capture_saved, STDERR_FILENO);
-	close(capture_saved);
-	rewind(capture_fp);
-	buf_reset(out);
-	while ((n = fread(chunk, 1, sizeof(chunk), capture_fp)) > 0)
-		buf_append(out, chunk, n);
-	fclose(capture_fp);
+	tu_write_file(name, text, strlen(text), 0644);
 }
 
 /* vars - the variables that differ from the defaults, "name=value ..." */
@@ -149,16 +113,16 @@ run_rows(const struct row *rows, size_t n)
 		    BASELINE_STATE;
 		int	 got;
 
-		write_file("base.conf", BASELINE);
+		write_text("base.conf", BASELINE);
 		if (cfg_load("base.conf", params, CFG_ALL, 0, &err) < 0
 		    || strcmp(vars(&got_state), BASELINE_STATE) != 0)
 			fail_msg("baseline: %s / %s", buf_str(&err),
 			    buf_str(&got_state));
-		write_file("f", rows[i].conf);
-		capture_begin();
+		write_text("f", rows[i].conf);
+		tu_capture_begin();
 		got = cfg_load("f", params, rows[i].users ? rows[i].users :
 		    CFG_ALL, 0, &err);
-		capture_end(&warn);
+		tu_capture_end(&warn);
 		vars(&got_state);
 		if (got != rows[i].want || strcmp(buf_str(&err), rows[i].err)
 		    != 0 || strcmp(buf_str(&got_state), want_state) != 0
@@ -372,10 +336,10 @@ test_expand_depth(void **state)
 		for (k = 1; k < rows[i].levels; k++)
 			buf_printf(&conf, "a%d = $a%d\n", k, k + 1);
 		buf_printf(&conf, "a%d = end\n", rows[i].levels);
-		write_file("f", buf_str(&conf));
-		capture_begin();
+		write_text("f", buf_str(&conf));
+		tu_capture_begin();
 		got = cfg_load("f", params, CFG_ALL, 0, &err);
-		capture_end(&warn);
+		tu_capture_end(&warn);
 		if (got != rows[i].want || (got == 0
 		    && strcmp(var_greeting, "end") != 0))
 			BAD("cfg_load(%d levels of $name): got %d \"%s\", want "
@@ -431,7 +395,7 @@ test_line_bound(void **state)
 				buf_putc(&conf, 'x');
 			buf_putc(&conf, '\n');
 		}
-		write_file("f", buf_str(&conf));
+		write_text("f", buf_str(&conf));
 		got = cfg_load("f", params, CFG_ALL, 0, &err);
 		if (got != rows[i].want || strcmp(buf_str(&err), rows[i].err))
 			BAD("cfg_load(%s): got %d \"%s\", want %d \"%s\"",
@@ -473,14 +437,14 @@ test_param_bound(void **state)
 		buf_reset(&conf);
 		for (k = 0; k < rows[i].names; k++)
 			buf_printf(&conf, "p%d = %d\n", k, k);
-		write_file("f", buf_str(&conf));
+		write_text("f", buf_str(&conf));
 		buf_reset(&want_err);
 		if (rows[i].want < 0)
 			buf_printf(&want_err, "f, line %d: more than %d "
 			    "parameters", CFG_PARAM_MAX + 1, CFG_PARAM_MAX);
-		capture_begin();
+		tu_capture_begin();
 		got = cfg_load("f", params, CFG_ALL, 0, &err);
-		capture_end(&warn);
+		tu_capture_end(&warn);
 		if (got != rows[i].want || strcmp(buf_str(&err),
 		    buf_str(&want_err)) != 0)
 			BAD("cfg_load(%d names): got %d \"%s\", want %d \"%s\"",
@@ -512,7 +476,7 @@ test_bad_default(void **state)
 
 	(void)state;
 	buf_init(&err, 4096);
-	write_file("f", "");
+	write_text("f", "");
 	assert_int_equal(cfg_load("f", bad_int, CFG_ALL, 0, &err), -1);
 	assert_string_equal(buf_str(&err), "default x = abc: not a number "
 	    "(range 0..10)");
@@ -532,7 +496,7 @@ test_missing_file(void **state)
 	(void)state;
 	buf_init(&err, 4096);
 	buf_init(&st, 4096);
-	write_file("base.conf", BASELINE);
+	write_text("base.conf", BASELINE);
 	assert_int_equal(cfg_load("base.conf", params, CFG_ALL, 0, &err), 0);
 	assert_int_equal(cfg_load("nosuch.conf", params, CFG_ALL, 0, &err), -1);
 	assert_string_equal(buf_str(&err),
@@ -575,10 +539,10 @@ test_print(void **state)
 	buf_init(&out, 65536);
 	buf_init(&err, 4096);
 	buf_init(&warn, 4096);
-	write_file("f", "count = 42\ngreeting = $base/x\nbogus = 1\n");
-	capture_begin();
+	write_text("f", "count = 42\ngreeting = $base/x\nbogus = 1\n");
+	tu_capture_begin();
 	assert_int_equal(cfg_load("f", params, CFG_ALL, 0, &err), 0);
-	capture_end(&warn);
+	tu_capture_end(&warn);
 	assert_string_equal(print_to(&out, 1),
 	    "greeting = $base/x\n"
 	    "count = 42\n");
@@ -596,7 +560,7 @@ test_print(void **state)
 	assert_null(cfg_value("idle"));
 
 	/* A failed reload: what is printed stays as it was. */
-	write_file("f", "count = 43\nidle = 2h\n");
+	write_text("f", "count = 43\nidle = 2h\n");
 	assert_int_equal(cfg_load("f", params, CFG_ALL, 0, &err), -1);
 	assert_string_equal(print_to(&out, 1),
 	    "greeting = $base/x\n"
@@ -605,7 +569,7 @@ test_print(void **state)
 	assert_null(cfg_value("idle"));
 
 	/* A good one replaces it all. */
-	write_file("f", "idle = 1h\n");
+	write_text("f", "idle = 1h\n");
 	assert_int_equal(cfg_load("f", params, CFG_ALL, 0, &err), 0);
 	assert_string_equal(print_to(&out, 1), "idle = 1h\n");
 	assert_null(cfg_value("count"));
@@ -622,8 +586,8 @@ setup(void **state)
 	if (getcwd(olddir, sizeof(olddir)) == NULL
 	    || mkdtemp(tmpdir) == NULL || chdir(tmpdir) < 0)
 		return (-1);
-	write_file("t1", "k v\n");
-	write_file("c1", "10.0.0.0/8 ten\n");
+	write_text("t1", "k v\n");
+	write_text("c1", "10.0.0.0/8 ten\n");
 	return (0);
 }
 

@@ -20,6 +20,7 @@
 
 #include "buf.h"
 #include "lineread.h"
+#include "testutil.h"
 
 #define ROWS(a)	(sizeof(a) / sizeof((a)[0]))
 #define BAD(...) do { print_error(__VA_ARGS__); print_error("\n"); \
@@ -27,21 +28,6 @@
 
 static char tmpdir[] = "/tmp/lineread_test.XXXXXX";
 static char olddir[4096];
-
-/* write_file - name gets exactly len bytes, then mode */
-static void
-write_file(const char *name, const char *data, size_t len, mode_t mode)
-{
-	int	 fd;
-
-	if ((fd = open(name, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0)
-		fail_msg("create %s: %s", name, strerror(errno));
-	if (write(fd, data, len) != (ssize_t)len)
-		fail_msg("write %s: %s", name, strerror(errno));
-	close(fd);
-	if (chmod(name, mode) < 0)
-		fail_msg("chmod %s: %s", name, strerror(errno));
-}
 
 /* transcript - read path to the end or an error, as one string */
 static int
@@ -122,7 +108,7 @@ run_rows(const struct row *rows, size_t n)
 	for (i = 0; i < n; i++) {
 		size_t	 len = rows[i].len ? rows[i].len : strlen(rows[i].data);
 
-		write_file("f", rows[i].data, len, 0644);
+		tu_write_file("f", rows[i].data, len, 0644);
 		transcript("f", rows[i].max ? rows[i].max : 1024, 0, &out);
 		if (strcmp(buf_str(&out), rows[i].want) != 0)
 			BAD("lineread(\"%s\"): got \"%s\", want \"%s\"",
@@ -276,14 +262,14 @@ test_open(void **state)
 	(void)state;
 	buf_init(&out, 4096);
 	for (i = 0; i < ROWS(rows); i++) {
-		write_file("m", "a\n", 2, rows[i].mode);
+		tu_write_file("m", "a\n", 2, rows[i].mode);
 		got = transcript("m", 1024, rows[i].flags, &out);
 		if ((got < 0) != (rows[i].want < 0))
 			BAD("lineread_open(mode %04o, flags %d): got \"%s\", "
 			    "want %d", (unsigned)rows[i].mode, rows[i].flags,
 			    buf_str(&out), rows[i].want);
 	}
-	write_file("m", "a\n", 2, 0664);
+	tu_write_file("m", "a\n", 2, 0664);
 	transcript("m", 1024, LINEREAD_SECURE, &out);
 	assert_string_equal(buf_str(&out), "OPEN:m: file is writable by "
 	    "group or other; refusing to use it");
@@ -306,7 +292,7 @@ test_long_then_short(void **state)
 	(void)state;
 	memset(data, 'x', 2000);
 	memcpy(data + 2000, "\n y\nz\n", 7);
-	write_file("f", data, strlen(data), 0644);
+	tu_write_file("f", data, strlen(data), 0644);
 	buf_init(&out, 8192);
 	transcript("f", 4096, 0, &out);
 	assert_int_equal(out.len, strlen("1:") + 2000 + strlen(" y|3:z|EOF"));

@@ -24,6 +24,7 @@
 #include "buf.h"
 #include "msg.h"
 #include "table.h"
+#include "testutil.h"
 
 #define ROWS(a)	(sizeof(a) / sizeof((a)[0]))
 #define BAD(...) do { print_error(__VA_ARGS__); print_error("\n"); \
@@ -47,47 +48,7 @@ static char l512[TABLE_KEY_MAX + 2];
 static void
 write_file(const char *name, const char *text, mode_t mode)
 {
-	int	 fd;
-	size_t	 len = strlen(text);
-
-	unlink(name);
-	if ((fd = open(name, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0)
-		fail_msg("create %s: %s", name, strerror(errno));
-	if (write(fd, text, len) != (ssize_t)len)
-		fail_msg("write %s: %s", name, strerror(errno));
-	close(fd);
-	if (chmod(name, mode) < 0)
-		fail_msg("chmod %s: %s", name, strerror(errno));
-}
-
-static int capture_saved = -1;
-static FILE *capture_fp;
-
-/* capture_begin, capture_end - what msg_warn() printed, into a buf */
-static void
-capture_begin(void)
-{
-	fflush(stderr);
-	if ((capture_fp = tmpfile()) == NULL
-	    || (capture_saved = dup(STDERR_FILENO)) < 0
-	    || dup2(fileno(capture_fp), STDERR_FILENO) < 0)
-		fail_msg("capture: %s", strerror(errno));
-}
-
-static void
-capture_end(struct buf *out)
-{
-	char	 chunk[4096];
-	size_t	 n;
-
-	fflush(stderr);
-	dup2(capture_saved, STDERR_FILENO);
-	close(capture_saved);
-	rewind(capture_fp);
-	buf_reset(out);
-	while ((n = fread(chunk, 1, sizeof(chunk), capture_fp)) > 0)
-		buf_append(out, chunk, n);
-	fclose(capture_fp);
+	tu_write_file(name, text, strlen(text), mode);
 }
 
 /* open_quiet - table_open with warnings captured into warn */
@@ -96,9 +57,9 @@ open_quiet(const char *spec, int flags, struct buf *err, struct buf *warn)
 {
 	struct table *t;
 
-	capture_begin();
+	tu_capture_begin();
 	t = table_open(spec, flags, err);
-	capture_end(warn);
+	tu_capture_end(warn);
 	return (t);
 }
 
@@ -121,9 +82,9 @@ lookup_rows(struct table *t, const struct row *rows, size_t n)
 	for (i = 0; i < n; i++) {
 		enum table_status got;
 
-		capture_begin();
+		tu_capture_begin();
 		got = table_lookup(t, rows[i].key, &val);
-		capture_end(&warn);
+		tu_capture_end(&warn);
 		if (got != rows[i].want || (got == TABLE_FOUND
 		    && strcmp(buf_str(&val), rows[i].val) != 0))
 			BAD("table_lookup(%s, \"%.60s\"): got %s \"%s\", want "
@@ -636,10 +597,10 @@ test_lmdb(void **state)
 
 	/* A value too long for the caller is an error. */
 	buf_init(&val, 2);
-	capture_begin();
+	tu_capture_begin();
 	assert_int_equal(table_lookup(t, "alice@example.com", &val),
 	    TABLE_ERROR);
-	capture_end(&warn);
+	tu_capture_end(&warn);
 	assert_string_equal(buf_str(&warn), W("l1.lmdb: value for "
 	    "\"alice@example.com\" longer than 2 bytes"));
 	buf_fini(&val);

@@ -1,0 +1,59 @@
+/*
+ * testutil - what the unit tests share: files and captured warnings
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "testutil.h"
+
+void
+tu_write_file(const char *name, const void *data, size_t len, mode_t mode)
+{
+	int	 fd;
+
+	unlink(name);
+	if ((fd = open(name, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0)
+		fail_msg("create %s: %s", name, strerror(errno));
+	if (write(fd, data, len) != (ssize_t)len)
+		fail_msg("write %s: %s", name, strerror(errno));
+	close(fd);
+	if (chmod(name, mode) < 0)
+		fail_msg("chmod %s: %s", name, strerror(errno));
+}
+
+static int tu_saved = -1;
+static FILE *tu_fp;
+
+void
+tu_capture_begin(void)
+{
+	fflush(stderr);
+	if ((tu_fp = tmpfile()) == NULL || (tu_saved = dup(STDERR_FILENO)) < 0
+	    || dup2(fileno(tu_fp), STDERR_FILENO) < 0)
+		fail_msg("capture: %s", strerror(errno));
+}
+
+void
+tu_capture_end(struct buf *out)
+{
+	char	 chunk[4096];
+	size_t	 n;
+
+	fflush(stderr);
+	dup2(tu_saved, STDERR_FILENO);
+	close(tu_saved);
+	rewind(tu_fp);
+	buf_reset(out);
+	while ((n = fread(chunk, 1, sizeof(chunk), tu_fp)) > 0)
+		buf_append(out, chunk, n);
+	fclose(tu_fp);
+}
