@@ -12,7 +12,8 @@ OUTPOST_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Icommon \
 	   -Ipolicyd -Imilter
 LDLIBS_COMMON = -llmdb -lpthread -lm
 LDLIBS_CTL = $(LDLIBS_COMMON) -ljansson
-LDLIBS_MILTER = $(LDLIBS_COMMON) -lmilter
+LDLIBS_MILTER = $(LDLIBS_COMMON) -lmilter -lcurl -ljansson
+LDLIBS_TEST = $(LDLIBS_CTL) -lcurl
 
 COMMON_SRC = $(wildcard common/*.c)
 COMMON_OBJ = $(COMMON_SRC:.c=.o)
@@ -26,7 +27,8 @@ CTL_SRC	= $(wildcard policyd/ctl_*.c) policyd/outpostctl.c
 CTL_OBJ	= $(CTL_SRC:.c=.o)
 # milter/ code shared by the milter and outpostctl test-message
 MF_LIB_SRC = milter/codec.c milter/addrlist.c milter/mime.c milter/attach.c \
-	  milter/sender.c milter/verdict.c
+	  milter/sender.c milter/verdict.c milter/spool.c milter/rspamd.c \
+	  milter/score.c
 MF_LIB_OBJ = $(MF_LIB_SRC:.c=.o)
 MF_SRC	= milter/main.c milter/callbacks.c
 MF_OBJ	= $(MF_SRC:.c=.o)
@@ -60,7 +62,7 @@ milter/outpost-milter: $(MF_OBJ) milter/libmf.a common/libcommon.a
 	$(CC) $(OUTPOST_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 tests/unit/%_test: tests/unit/%_test.c tests/unit/testutil.o $(LIBS)
-	$(CC) $(OUTPOST_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS_CTL)
+	$(CC) $(OUTPOST_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS_TEST)
 
 unit: $(UNIT_BIN) tests/unit/mime_names
 
@@ -68,7 +70,7 @@ unit: $(UNIT_BIN) tests/unit/mime_names
 tests/unit/mime_test: tests/unit/mime_test.c tests/unit/mime_names.c \
 	    tests/unit/testutil.o $(LIBS)
 	$(CC) $(OUTPOST_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< \
-	    tests/unit/testutil.o $(LIBS) -lcmocka $(LDLIBS_CTL)
+	    tests/unit/testutil.o $(LIBS) -lcmocka $(LDLIBS_TEST)
 
 tests/unit/mime_names: tests/unit/mime_names.c milter/libmf.a common/libcommon.a
 	$(CC) $(OUTPOST_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_COMMON)
@@ -83,7 +85,8 @@ FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror \
 	-Icommon -Imilter -Ipolicyd
 tests/fuzz/%: tests/fuzz/%.c $(MF_LIB_SRC) $(COMMON_SRC)
-	clang $(FUZZ_CFLAGS) -o $@ $< $(MF_LIB_SRC) $(COMMON_SRC) -llmdb -lpthread -lm
+	clang $(FUZZ_CFLAGS) -o $@ $< $(MF_LIB_SRC) $(COMMON_SRC) -llmdb -lpthread -lm \
+	    -lcurl -ljansson
 
 fuzz: tests/fuzz/mime_parse tests/fuzz/addrlist_parse
 	tests/fuzz/mime_parse -max_total_time=$(FUZZ_SECONDS) tests/data/mime

@@ -36,6 +36,14 @@ uint64_t var_mime_max_header_size;
 uint64_t var_mime_max_parts;
 uint64_t var_mime_max_filename_length;
 
+char	*var_rspamd_url;
+uint64_t var_rspamd_timeout;
+char	*var_rspamd_failure_action;
+uint64_t var_rspamd_max_size;
+uint64_t var_rspamd_spool_threshold;
+struct table *var_rspamd_settings_maps;
+char	*var_spam_header_action;
+
 #define DAY	86400ULL
 #define MF	(CFG_MF | CFG_CTL)
 
@@ -96,5 +104,20 @@ const struct cfg_param outpost_params[] = {
 	{"mime_max_parts", CFG_INT, "1000", 1, 100000, &var_mime_max_parts, MF},
 	{"mime_max_filename_length", CFG_INT, "255", 16, 4096,
 	&var_mime_max_filename_length, MF},
+
+	/* Scoring by Rspamd: an empty rspamd_url turns it off. */
+	{"rspamd_url", CFG_STR, "http://127.0.0.1:11333", 0, 0,
+	&var_rspamd_url, MF},
+	{"rspamd_timeout", CFG_TIME, "15s", 1, 600, &var_rspamd_timeout, MF},
+	{"rspamd_failure_action", CFG_STR, "tempfail", 0, 0,
+	&var_rspamd_failure_action, MF},
+	{"rspamd_max_size", CFG_INT, "52428800", 1024, 1ULL << 31,
+	&var_rspamd_max_size, MF},
+	{"rspamd_spool_threshold", CFG_INT, "1048576", 0, 1ULL << 31,
+	&var_rspamd_spool_threshold, MF},
+	{"rspamd_settings_maps", CFG_TABLE, "", 0, 0,
+	&var_rspamd_settings_maps, MF},
+	{"spam_header_action", CFG_STR, "hold", 0, 0, &var_spam_header_action,
+	MF},
 	{0},
 };

@@ -37,4 +37,12 @@ extern uint64_t var_mime_max_header_size;
 extern uint64_t var_mime_max_parts;
 extern uint64_t var_mime_max_filename_length;
 
+extern char *var_rspamd_url;
+extern uint64_t var_rspamd_timeout;
+extern char *var_rspamd_failure_action;
+extern uint64_t var_rspamd_max_size;
+extern uint64_t var_rspamd_spool_threshold;
+extern struct table *var_rspamd_settings_maps;
+extern char *var_spam_header_action;
+
 #endif /* PARAMS_H */

@@ -34,8 +34,14 @@
 #include "msg.h"
 #include "mymalloc.h"
 #include "params.h"
+#include "rspamd.h"
+#include "score.h"
 #include "sender.h"
+#include "spool.h"
 #include "verdict.h"
+
+#define MF_RCPTS_MAX	(1000 * (ADDR_MAX + 1))	/* recipients kept */
+#define MF_HDRNAMES_MAX	(1 << 20)	/* header names kept, for removals */
 
 struct mf_msg {
 	char	 queue_id[32];
@@ -47,10 +53,18 @@ struct mf_msg {
 	struct buf line;		/* one header line for the parser */
 	unsigned attachments;		/* leaves with a name, for the log */
 	int	 refused;		/* a would-reject was logged */
+	int	 scoring;		/* rspamd_url was set at MAIL FROM */
+	struct mf_spool spool;		/* the message, for Rspamd */
+	struct buf rcpts;		/* NUL-separated recipients */
+	struct buf hdrnames;		/* "\nname" per header, lower case */
+	struct mf_rspamd_result score;
 };
 
 struct mf_conn {
 	char	 client_addr[INET6_ADDRSTRLEN];
+	char	 helo[256];
+	char	 hostname[256];
+	struct mf_rspamd *rspamd;	/* kept alive between messages */
 	struct mf_msg *msg;		/* NULL between messages */
 };
 
@@ -132,6 +146,10 @@ mf_msg_free(struct mf_msg *m)
 	mf_attach_policy_fini(&m->policy);
 	mf_verdict_fini(&m->verdict);
 	buf_fini(&m->line);
+	mf_spool_fini(&m->spool);
+	buf_fini(&m->rcpts);
+	buf_fini(&m->hdrnames);
+	mf_rspamd_result_fini(&m->score);
 	xfree(m->login);
 	return (xfree(m));
 }
@@ -172,14 +190,21 @@ mf_decide(SMFICTX *ctx, struct mf_conn *c, struct mf_msg *m)
 		m->refused = 1;
 		return (SMFIS_CONTINUE);
 	}
-	/* "5.7.1 text": the DSN code apart, for smfi_setreply(). */
-	n = strcspn(rest, " ");
+	/* "5.7.1 text": the DSN code apart, for smfi_setreply(); a hold
+	 * has only a reason. */
+	n = v->result == CHECK_HOLD ? 0 : strcspn(rest, " ");
 	snprintf(dsn, sizeof(dsn), "%.*s", (int)(n < 15 ? n : 15), rest);
-	rest += n + (rest[n] == ' ');
+	rest += n + (n && rest[n] == ' ');
 	snprintf(text, sizeof(text), "%s", rest);
 	for (p = text; *p; p++)
 		if (*p == '%' || (unsigned char)*p < 0x20)
 			*p = '?';	/* no format characters in a reply */
+	if (v->result == CHECK_HOLD) {
+		if (smfi_quarantine(ctx, text) != MI_SUCCESS)
+			msg_warn("%s: smfi_quarantine failed", mf_queue_id(ctx,
+			    m));
+		return (SMFIS_CONTINUE);
+	}
 	if (smfi_setreply(ctx, v->code, dsn, text) != MI_SUCCESS)
 		msg_warn("%s: smfi_setreply failed", mf_queue_id(ctx, m));
 	switch (v->result) {
@@ -219,6 +244,7 @@ mf_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 {
 	struct mf_conn *c;
 	const char *addr = smfi_getsymval(ctx, "{client_addr}");
+	const char *j = smfi_getsymval(ctx, "j");
 
 	(void)host;
 	if (mf_conn_count(1) < 0)
@@ -234,7 +260,19 @@ mf_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 		    c->client_addr, sizeof(c->client_addr));
 	else
 		snprintf(c->client_addr, sizeof(c->client_addr), "unknown");
+	if (j)
+		snprintf(c->hostname, sizeof(c->hostname), "%s", j);
 	smfi_setpriv(ctx, c);
+	return (SMFIS_CONTINUE);
+}
+
+static sfsistat
+mf_helo(SMFICTX *ctx, char *helo)
+{
+	struct mf_conn *c = smfi_getpriv(ctx);
+
+	if (c && helo)
+		snprintf(c->helo, sizeof(c->helo), "%s", helo);
 	return (SMFIS_CONTINUE);
 }
 
@@ -255,6 +293,9 @@ mf_envfrom(SMFICTX *ctx, char **argv)
 	m = c->msg = xcalloc(1, sizeof(*m));
 	mf_verdict_init(&m->verdict);
 	buf_init(&m->line, 1 << 20);
+	buf_init(&m->rcpts, MF_RCPTS_MAX);
+	buf_init(&m->hdrnames, MF_HDRNAMES_MAX);
+	mf_rspamd_result_init(&m->score);
 	if (login && *login)
 		m->login = xstrdup(login);
 	/* "<addr>" as Postfix sends it; the null sender is "<>". */
@@ -270,6 +311,10 @@ mf_envfrom(SMFICTX *ctx, char **argv)
 	m->sender[len] = 0;
 
 	mf_cfg_rdlock();
+	m->scoring = *var_rspamd_url != 0;
+	/* One byte over the limit tells an oversized message. */
+	mf_spool_init(&m->spool, m->scoring ? var_rspamd_spool_threshold : 0,
+	    m->scoring ? var_rspamd_max_size + 1 : 0, var_state_directory);
 	sc.login = m->login;
 	sc.client_addr = c->client_addr;
 	if (m->verdict.result == CHECK_DUNNO)
@@ -279,6 +324,85 @@ mf_envfrom(SMFICTX *ctx, char **argv)
 	rc = mf_decide(ctx, c, m);
 	mf_cfg_unlock();
 	return (rc);
+}
+
+/* mf_envrcpt - the recipients, for Rspamd */
+static sfsistat
+mf_envrcpt(SMFICTX *ctx, char **argv)
+{
+	struct mf_conn *c = smfi_getpriv(ctx);
+	struct mf_msg *m = c ? c->msg : NULL;
+	const char *rcpt = argv[0] ? argv[0] : "";
+	size_t	 len;
+
+	if (m == NULL)
+		return (SMFIS_TEMPFAIL);
+	if (*rcpt == '<')
+		rcpt++;
+	len = strcspn(rcpt, ">");
+	if (len > 0 && len <= ADDR_MAX && buf_append(&m->rcpts, rcpt, len) == 0
+	    && buf_putc(&m->rcpts, 0) < 0)
+		m->rcpts.len -= len;	/* the whole address or nothing */
+	return (SMFIS_CONTINUE);
+}
+
+/* mf_spool - the message bytes so far, kept for Rspamd */
+static void
+mf_spool(struct mf_msg *m, const char *data, size_t len)
+{
+	if (m->scoring)
+		(void)mf_spool_write(&m->spool, data, len);
+}
+
+/* mf_header_count - how many headers of this name the message has */
+static int
+mf_header_count(struct mf_msg *m, const char *name)
+{
+	const char *p = buf_str(&m->hdrnames);
+	size_t	 len = strlen(name);
+	int	 n = 0;
+
+	while ((p = strchr(p, '\n')) != NULL) {
+		p++;
+		if (strncasecmp(p, name, len) == 0 && (p[len] == '\n'
+		    || p[len] == 0))
+			n++;
+	}
+	return (n);
+}
+
+/* mf_header_edits - Rspamd's header edits, removals first */
+static void
+mf_header_edits(SMFICTX *ctx, struct mf_msg *m)
+{
+	const struct mf_rspamd_header *h;
+	size_t	 i;
+	int	 n, k;
+
+	for (i = 0; i < m->score.nheaders; i++) {
+		h = m->score.headers + i;
+		if (h->value != NULL)
+			continue;
+		n = mf_header_count(m, h->name);
+		if (h->index == 0) {
+			for (k = n; k > 0; k--)
+				smfi_chgheader(ctx, h->name, k, NULL);
+		} else {
+			k = h->index > 0 ? h->index : n + h->index + 1;
+			if (k > 0 && k <= n)
+				smfi_chgheader(ctx, h->name, k, NULL);
+		}
+	}
+	for (i = 0; i < m->score.nheaders; i++) {
+		h = m->score.headers + i;
+		if (h->value == NULL)
+			continue;
+		if ((h->index < 0 ? smfi_addheader(ctx, h->name, h->value) :
+		    smfi_insheader(ctx, h->index, h->name, h->value))
+		    != MI_SUCCESS)
+			msg_warn("%s: cannot add header %s", mf_queue_id(ctx, m),
+			    h->name);
+	}
 }
 
 static sfsistat
@@ -296,9 +420,14 @@ mf_header(SMFICTX *ctx, char *name, char *value)
 	if (buf_printf(&m->line, "%s: %s\r\n", name, value) < 0)
 		mf_verdict_set(&m->verdict, CHECK_REJECT, "554", "5.6.0 message "
 		    "refused: header line longer than 1 MB");
-	else
+	else {
 		mf_mime_status(m, mf_mime_feed(m->mime, m->line.data,
 		    m->line.len));
+		mf_spool(m, m->line.data, m->line.len);
+	}
+	if (buf_putc(&m->hdrnames, '\n') < 0 || buf_puts(&m->hdrnames, name) < 0)
+		mf_verdict_set(&m->verdict, CHECK_REJECT, "554", "5.6.0 message "
+		    "refused: header names longer than 1 MB in all");
 	if (m->verdict.result == CHECK_DUNNO && (strcasecmp(name, "From") == 0
 	    || strcasecmp(name, "Sender") == 0)) {
 		sc.login = m->login;
@@ -310,9 +439,49 @@ mf_header(SMFICTX *ctx, char *name, char *value)
 	return (rc);
 }
 
-/* mf_feed - the parser's next bytes (NULL: end of message), then decide */
+/* mf_feed - the parser's next bytes, then decide */
 static sfsistat
 mf_feed(SMFICTX *ctx, const char *data, size_t len)
+{
+	struct mf_conn *c = smfi_getpriv(ctx);
+	struct mf_msg *m = c ? c->msg : NULL;
+	sfsistat rc;
+
+	if (m == NULL)
+		return (SMFIS_TEMPFAIL);
+	mf_cfg_rdlock();
+	mf_mime_status(m, mf_mime_feed(m->mime, data, len));
+	mf_spool(m, data, len);
+	rc = mf_decide(ctx, c, m);
+	mf_cfg_unlock();
+	return (rc);
+}
+
+/*
+ * mf_score_message - Rspamd's turn, for a message the other checks let
+ * through. The configuration lock is held across the request: a reload
+ * waits for it (at most rspamd_timeout), the mail does not.
+ */
+static void
+mf_score_message(SMFICTX *ctx, struct mf_conn *c, struct mf_msg *m)
+{
+	struct mf_score_msg sm;
+
+	if (c->rspamd == NULL)
+		c->rspamd = mf_rspamd_create();
+	sm.queue_id = mf_queue_id(ctx, m);
+	sm.client_addr = c->client_addr;
+	sm.helo = c->helo;
+	sm.hostname = c->hostname;
+	sm.sender = m->sender;
+	sm.login = m->login;
+	sm.rcpts = m->rcpts.data ? m->rcpts.data : "";
+	sm.rcpts_len = m->rcpts.len;
+	mf_score(c->rspamd, &sm, &m->spool, &m->score, &m->verdict);
+}
+
+static sfsistat
+mf_eom(SMFICTX *ctx)
 {
 	struct mf_conn *c = smfi_getpriv(ctx);
 	struct mf_msg *m = c ? c->msg : NULL;
@@ -322,17 +491,19 @@ mf_feed(SMFICTX *ctx, const char *data, size_t len)
 	if (m == NULL)
 		return (SMFIS_TEMPFAIL);
 	mf_cfg_rdlock();
-	mf_mime_status(m, data ? mf_mime_feed(m->mime, data, len) :
-	    mf_mime_finish(m->mime));
+	mf_mime_status(m, mf_mime_finish(m->mime));
+	if (m->verdict.result == CHECK_DUNNO && m->scoring)
+		mf_score_message(ctx, c, m);
 	rc = mf_decide(ctx, c, m);
-	if (data == NULL && m->verdict.result == CHECK_DUNNO)
+	if (rc == SMFIS_CONTINUE)
+		mf_header_edits(ctx, m);
+	if (m->verdict.result == CHECK_DUNNO)
 		msg_info("%s: accept: from=<%s> login=%s client=%s "
 		    "attachments=%u", mf_queue_id(ctx, m), m->policy.sender,
 		    m->login ? msg_safe(login, sizeof(login), m->login) : "-",
 		    c->client_addr, m->attachments);
 	mf_cfg_unlock();
-	if (data == NULL)
-		c->msg = mf_msg_free(c->msg);
+	c->msg = mf_msg_free(c->msg);
 	return (rc);
 }
 
@@ -346,12 +517,6 @@ static sfsistat
 mf_body(SMFICTX *ctx, unsigned char *data, size_t len)
 {
 	return (mf_feed(ctx, (const char *)data, len));
-}
-
-static sfsistat
-mf_eom(SMFICTX *ctx)
-{
-	return (mf_feed(ctx, NULL, 0));
 }
 
 static sfsistat
@@ -372,6 +537,7 @@ mf_close(SMFICTX *ctx)
 
 	if (c) {
 		mf_msg_free(c->msg);
+		mf_rspamd_free(c->rspamd);
 		xfree(c);
 		smfi_setpriv(ctx, NULL);
 		mf_conn_count(-1);
@@ -382,9 +548,12 @@ mf_close(SMFICTX *ctx)
 struct smfiDesc mf_desc = {
 	.xxfi_name = "outpost-milter",
 	.xxfi_version = SMFI_VERSION,
-	.xxfi_flags = 0,
+	/* Rspamd's header edits (a DKIM-Signature, say) and its hold. */
+	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE,
 	.xxfi_connect = mf_connect,
+	.xxfi_helo = mf_helo,
 	.xxfi_envfrom = mf_envfrom,
+	.xxfi_envrcpt = mf_envrcpt,
 	.xxfi_header = mf_header,
 	.xxfi_eoh = mf_eoh,
 	.xxfi_body = mf_body,

@@ -26,6 +26,8 @@
 #include "msg.h"
 #include "params.h"
 #include "privs.h"
+#include "rspamd.h"
+#include "score.h"
 #include "sender.h"
 
 static const char *mf_config = CFG_DEFAULT_PATH;
@@ -137,11 +139,16 @@ main(int argc, char **argv)
 	struct buf err;
 	sigset_t set;
 	pthread_t sig_tid, reload_tid;
+	unsigned long scored, failed, too_big;
 
 	mf_sender_register_checks();
+	mf_score_register_checks();
 	cfg_commit_hooks(mf_cfg_wrlock, mf_cfg_unlock);
 	mf_config = daemon_init(argc, argv, "outpost-milter", CFG_MF);
 	buf_init(&err, 4096);
+	mf_rspamd_global_init();
+	if (*var_rspamd_url == 0)
+		msg_info("rspamd_url is empty: messages are not scored");
 	if (var_sender_login_maps == NULL)
 		msg_warn("sender_login_maps is empty: authenticated clients "
 		    "may use no sender address");
@@ -154,6 +161,10 @@ main(int argc, char **argv)
 		msg_fatal("milter_listen = %s: cannot open the socket",
 		    var_milter_listen);
 	mf_socket_perms(var_milter_listen);
+	/* Messages for Rspamd spill into state_directory past the
+	 * threshold. */
+	if (privs_state_dir(var_state_directory, var_outpost_user, &err) < 0)
+		msg_fatal("%s", buf_str(&err));
 	if (privs_drop(var_outpost_user, &err) < 0)
 		msg_fatal("%s", buf_str(&err));
 
@@ -177,7 +188,9 @@ main(int argc, char **argv)
 	pthread_cond_signal(&mf_reload_cond);
 	pthread_mutex_unlock(&mf_reload_lock);
 	pthread_join(reload_tid, NULL);
-	msg_info("stopped");
+	mf_score_stats(&scored, &failed, &too_big);
+	msg_info("stopped: rspamd scored %lu, failed %lu, too big %lu",
+	    scored, failed, too_big);
 	cfg_free(outpost_params);
 	buf_fini(&err);
 	return (0);
