@@ -4,6 +4,7 @@
  *		    [-c connections] [-k messages_per_connection]
  *		    [-z size] [-a attachments] [-d seconds] [-f sender]
  *		    [-r recipient] [-l login] [-C client_addr] [-q]
+ *		    [-w file]
  * DESCRIPTION	Speaks the MTA side of milter protocol version 6 to one
  *		milter and times whole messages. Each connection is a
  *		thread that does what Postfix's smtpd and cleanup do for
@@ -40,6 +41,8 @@
  *		-C	the client address in {client_addr} and the
  *			connect step (default 127.0.0.1)
  *		-q	print only the figures line
+ *		-w	also write the message, as the milter sees it, to
+ *			file (for a direct Rspamd call with the same bytes)
  *		Latency is from the first packet of a message (connect,
  *		on a new connection) to its end-of-message reply.
  * OUTPUT	One line of figures:
@@ -115,6 +118,7 @@ static long opt_size = 10240, opt_attach = 0, opt_seconds = 60;
 static const char *opt_sender = "app@app.example";
 static const char *opt_rcpt = "user@dest.example";
 static const char *opt_login;
+static const char *opt_write;
 static const char *opt_client = "127.0.0.1";
 static int opt_quiet;
 
@@ -292,6 +296,23 @@ add_header(const char *name, const char *fmt, ...)
 	headers[nheaders].value = strdup(buf);
 	msg_bytes += strlen(name) + 2 + strlen(buf) + 2;
 	nheaders++;
+}
+
+/* write_message - "Name: value" lines, an empty line, the body */
+static void
+write_message(const char *path)
+{
+	FILE	*fp;
+	int	 i;
+
+	if ((fp = fopen(path, "w")) == NULL)
+		die("%s: %s", path, strerror(errno));
+	for (i = 0; i < nheaders; i++)
+		fprintf(fp, "%s: %s\r\n", headers[i].name, headers[i].value);
+	fputs("\r\n", fp);
+	fwrite(body, 1, body_len, fp);
+	if (fclose(fp) != 0)
+		die("%s: %s", path, strerror(errno));
 }
 
 /* make_message - the headers and body every message carries */
@@ -756,7 +777,7 @@ usage(void)
 	fprintf(stderr, "usage: milter_drive -s unix:PATH|inet:HOST:PORT "
 	    "[-n messages] [-c connections] [-k per_connection] [-z size] "
 	    "[-a attachments] [-d seconds] [-f sender] [-r rcpt] [-l login] "
-	    "[-C client_addr] [-q]\n");
+	    "[-C client_addr] [-q] [-w file]\n");
 	exit(2);
 }
 
@@ -770,7 +791,7 @@ main(int argc, char **argv)
 	double	 t0, secs, sum = 0;
 	int	 ch;
 
-	while ((ch = getopt(argc, argv, "s:n:c:k:z:a:d:f:r:l:C:q")) != -1) {
+	while ((ch = getopt(argc, argv, "s:n:c:k:z:a:d:f:r:l:C:qw:")) != -1) {
 		switch (ch) {
 		case 's':
 			spec = optarg;
@@ -808,6 +829,9 @@ main(int argc, char **argv)
 		case 'q':
 			opt_quiet = 1;
 			break;
+		case 'w':
+			opt_write = optarg;
+			break;
 		default:
 			usage();
 		}
@@ -820,6 +844,8 @@ main(int argc, char **argv)
 	if (bench_addr_parse(spec, &server, &server_len, &why) < 0)
 		die("%s: %s", spec, why);
 	make_message();
+	if (opt_write)
+		write_message(opt_write);
 	if (opt_conns > opt_messages)
 		opt_conns = opt_messages;
 
