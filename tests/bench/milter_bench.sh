@@ -29,7 +29,7 @@
 #		the time until the last one reached the sink), and how many
 #		arrived. A figure whose messages did not all arrive is
 #		marked "(does not count)". Uses tests/integration/mta.py
-#		and outpost.py (an inline Python helper).
+#		and tests/bench/e2e.py (an inline Python helper).
 #		-p	which parts to run: a, b or ab (default ab)
 #		-n	messages per 10 KB milter_drive run (default 2000)
 #		-N	messages per 1 MB milter_drive run (default 200)
@@ -220,6 +220,8 @@ outpost_user = outpost
 socket_group = postfix
 sender_login_maps = texthash:$1/sender_login
 trusted_networks = cidr:$1/trusted_networks
+# The milter's own checks only; rspamd_bench.py measures the scoring.
+rspamd_url =
 EOF
 }
 
@@ -270,7 +272,7 @@ part_b() {
 	mkdir -p "$tmp/e2e"
 	write_outpost_conf "$tmp/e2e"
 	# Inline helper: the harness is Python (tests/integration/mta.py).
-	PYTHONPATH="$root/tests/integration${PYTHONPATH:+:$PYTHONPATH}" \
+	PYTHONPATH="$root/tests/integration:$here${PYTHONPATH:+:$PYTHONPATH}" \
 	    python3 - "$tmp/e2e" "$passthrough" "$outpost" "$smtp_messages" \
 	    "$smtp_sessions" "$smtp_length" "$rounds" <<'PY' &
 import os
@@ -280,14 +282,11 @@ import sys
 import time
 from pathlib import Path
 
+import e2e
 import mta
 
 work, passthrough, outpost_bin = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
 messages, sessions, length, rounds = map(int, sys.argv[4:8])
-SMTP_SOURCE = mta._find_program("smtp-source", ["/usr/sbin/smtp-source"])
-SOURCE_TIMEOUT = 300        # seconds for one smtp-source run
-DELIVERY_TIMEOUT = 300      # seconds for the queue to drain after it
-SENDER, RCPT = "app@app.example", "user@dest.example"
 
 def stop(signum, frame):
     raise SystemExit(128 + signum)
@@ -307,48 +306,8 @@ def start_milter(argv, sock, log):
             raise mta.HarnessError(f"{argv[0]} did not start; see {log}")
         time.sleep(0.05)
 
-def milter_params(sock):
-    return {"smtpd_milters": f"unix:{sock}",
-            "milter_default_action": "tempfail",
-            "milter_protocol": "6",
-            "milter_mail_macros": "i {auth_type} {auth_authen} "
-                                  "{auth_author} {mail_addr} "
-                                  "{client_addr} {daemon_name}"}
-
-def arrived(sink):
-    """Transactions smtp-sink has finished (dump files it has closed)."""
-    held = sink._open_files()
-    return sum(1 for p in sink.dump_dir.iterdir() if str(p) not in held)
-
 def run_arm(name, pf, sink):
-    before = arrived(sink)
-    argv = [SMTP_SOURCE, "-s", str(sessions), "-m", str(messages),
-            "-l", str(length), "-f", SENDER, "-t", RCPT,
-            f"{mta.LOOPBACK}:{pf.port}"]
-    t0 = time.monotonic()
-    try:
-        src = subprocess.run(argv, capture_output=True,
-                             timeout=SOURCE_TIMEOUT)
-        errors = src.stderr.decode(errors="replace").strip().splitlines()
-    except subprocess.TimeoutExpired:
-        errors = [f"smtp-source timed out after {SOURCE_TIMEOUT}s"]
-    t1 = time.monotonic()
-    deadline = t1 + DELIVERY_TIMEOUT
-    while arrived(sink) - before < messages and time.monotonic() < deadline:
-        if not pf.queue() and arrived(sink) - before < messages:
-            time.sleep(0.5)         # the last ones may be in flight
-            if not pf.queue():
-                break
-        time.sleep(0.05)
-    t2 = time.monotonic()
-    got = arrived(sink) - before
-    note = "" if got == messages else "(does not count: not all arrived)"
-    print(f"{name:<12} {messages:>6} {got:>7} {messages / (t1 - t0):>10.1f} "
-          f"{got / (t2 - t0):>10.1f} {t1 - t0:>8.2f} {t2 - t0:>8.2f}  {note}",
-          flush=True)
-    for line in errors[:3]:
-        print(f"    smtp-source: {line}", flush=True)
-    return messages / (t1 - t0) if got == messages else None
+    return e2e.run_arm(name, pf, sink, messages, sessions, length)
 
 try:
     mta.make_traversable(work)
@@ -356,12 +315,12 @@ try:
     pt_sock = work / "pt.sock"
     start_milter([passthrough, "-p", f"unix:{pt_sock}"], pt_sock,
                  work / "passthrough.log")
-    arms.append(("passthrough", milter_params(pt_sock)))
+    arms.append(("passthrough", e2e.milter_params(f"unix:{pt_sock}")))
     if os.access(outpost_bin, os.X_OK):
         op_sock = work / "outpost.sock"
         start_milter([outpost_bin, "-c", str(work / "outpost.conf"), "-f"],
                      op_sock, work / "outpost-milter.log")
-        arms.append(("outpost", milter_params(op_sock)))
+        arms.append(("outpost", e2e.milter_params(f"unix:{op_sock}")))
     setup = []
     for name, params in arms:
         sink = mta.SmtpSink(work / f"sink-{name}")
@@ -374,13 +333,8 @@ try:
         setup.append((name, pf, sink))
     # Warm up every arm: processes forked, caches filled.
     for name, pf, sink in setup:
-        subprocess.run([SMTP_SOURCE, "-s", "2", "-m", "20", "-l", "1000",
-                        "-f", SENDER, "-t", RCPT,
-                        f"{mta.LOOPBACK}:{pf.port}"],
-                       capture_output=True, timeout=60)
-        pf.wait_queue_empty(30)
-    print(f"{'arm':<12} {'sent':>6} {'arrived':>7} {'inject/s':>10} "
-          f"{'deliver/s':>10} {'inject_s':>8} {'total_s':>8}", flush=True)
+        e2e.warm_up(pf)
+    print(e2e.HEADER, flush=True)
     rates = {}
     for r in range(rounds):
         order = setup[r % len(setup):] + setup[:r % len(setup)]
