@@ -88,9 +88,12 @@ tests/fuzz/%: tests/fuzz/%.c $(MF_LIB_SRC) $(COMMON_SRC)
 	clang $(FUZZ_CFLAGS) -o $@ $< $(MF_LIB_SRC) $(COMMON_SRC) -llmdb -lpthread -lm \
 	    -lcurl -ljansson
 
-fuzz: tests/fuzz/mime_parse tests/fuzz/addrlist_parse
+fuzz: tests/fuzz/mime_parse tests/fuzz/addrlist_parse tests/fuzz/rspamd_reply
 	tests/fuzz/mime_parse -max_total_time=$(FUZZ_SECONDS) tests/data/mime
 	tests/fuzz/addrlist_parse -max_total_time=$(FUZZ_SECONDS)
+	mkdir -p tests/fuzz/corpus-rspamd
+	tests/fuzz/rspamd_reply -max_total_time=$(FUZZ_SECONDS) \
+	    tests/fuzz/corpus-rspamd tests/data/rspamd
 
 # check: install what the tests need, build, run every test, one summary.
 check:
@@ -117,7 +120,8 @@ clean:
 	    tests/unit/*.o \
 	    milter/*.a $(PROGS) \
 	    $(UNIT_BIN) tests/table/table_query tests/unit/mime_names \
-	    tests/bench/mime_bench tests/fuzz/mime_parse tests/fuzz/addrlist_parse
+	    tests/bench/mime_bench tests/fuzz/mime_parse tests/fuzz/addrlist_parse \
+	    tests/fuzz/rspamd_reply
 
 .PHONY: all check asan install clean unit fuzz
 

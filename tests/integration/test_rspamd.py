@@ -299,13 +299,22 @@ def test_rspamd_stopped_then_back(make, rspamd_srv):
             r = send(pf, message())
             assert r.data is not None and r.data.code == 451, r
         assert mf.wait_log("(2 failures since start)")
+        # rspamd_failure_action = accept: delivered unscored.
+        mf.write_config(rspamd_failure_action="accept")
+        mf.hup()
+        assert mf.wait_log("configuration reloaded", timeout=10)
+        assert send(pf, message()).ok
+        assert len(sink.wait_for(2)) == 2
+        assert mf.wait_log("accepted unscored (3 failures since start)")
     finally:
         rspamd_srv.start()
     # Back without a milter restart: scored again.
     r = send(pf, gtube())
     assert not r.ok and r.data.code == 550, r
     assert send(pf, message()).ok
-    assert len(sink.wait_for(2)) == 2
+    assert len(sink.wait_for(3)) == 3
+    # Scored: the one before the stop and the one after.
+    assert mf.log_text().count("rspamd: action=no action") == 2
     assert mf.alive()
 
 
