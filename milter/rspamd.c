@@ -275,6 +275,17 @@ mf_rspamd_symbols(struct mf_rspamd_result *r, json_t *symbols)
 		    score[i]);
 }
 
+/* mf_rspamd_message - Rspamd's SMTP message, printable ASCII, bounded */
+static void
+mf_rspamd_message(struct mf_rspamd_result *r, const char *text)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)text; *p
+	    && r->message.len < RSPAMD_MESSAGE_MAX; p++)
+		buf_putc(&r->message, *p >= 0x20 && *p < 0x7f ? *p : '?');
+}
+
 int
 mf_rspamd_parse(const char *json, size_t len, struct mf_rspamd_result *r)
 {
@@ -309,8 +320,7 @@ mf_rspamd_parse(const char *json, size_t len, struct mf_rspamd_result *r)
 	    "required_score"));
 	messages = json_object_get(root, "messages");
 	if (json_is_string(v = json_object_get(messages, "smtp_message")))
-		buf_append(&r->message, json_string_value(v),
-		    strnlen(json_string_value(v), RSPAMD_MESSAGE_MAX));
+		mf_rspamd_message(r, json_string_value(v));
 	mf_rspamd_symbols(r, json_object_get(root, "symbols"));
 	mf_rspamd_milter(r, root);
 done:

@@ -46,6 +46,11 @@ static const struct reply_row reply_rows[] = {
 	0, MF_RSPAMD_REJECT, 15, "Gtube pattern", "GTUBE(0.00)", "", NULL},
 	{"{\"action\": \"soft reject\"}", 0, MF_RSPAMD_SOFT_REJECT, 0, "", "",
 	"", NULL},
+	/* The message goes into an SMTP reply: printable ASCII only. */
+	{"{\"action\": \"soft reject\", \"messages\": {\"smtp_message\": "
+	"\"Zu viele Nachrichten \\u00fcber\\r\\nLimit\"}}",
+	0, MF_RSPAMD_SOFT_REJECT, 0, "Zu viele Nachrichten ??ber??Limit", "",
+	"", NULL},
 	{"{\"action\": \"greylist\"}", 0, MF_RSPAMD_GREYLIST, 0, "", "", "",
 	NULL},
 	{"{\"action\": \"rewrite subject\"}", 0, MF_RSPAMD_REWRITE_SUBJECT, 0,
