@@ -442,6 +442,8 @@ struct pd_rate_writer {
 
 struct pd_rate_store {
 	struct htable keys;		/* key -> struct pd_rate_item */
+	struct htable gone;		/* evicted keys: their records are
+					 * deleted at the next flush */
 	struct pd_rate_item *dirty;	/* to write at the next flush */
 	struct buf batch;		/* the next batch, being filled */
 	struct pd_rate_writer *writer;	/* NULL: flush in the caller */
@@ -453,6 +455,7 @@ pd_rate_store_create(void)
 	struct pd_rate_store *s = xcalloc(1, sizeof(*s));
 
 	htable_init(&s->keys, 1024);
+	htable_init(&s->gone, 64);
 	buf_init(&s->batch, PD_RATE_BATCH_MAX);
 	return (s);
 }
@@ -483,7 +486,8 @@ struct pd_rate_put {
 	size_t	 n;
 };
 
-/* pd_rate_writer_put - write one sorted batch in one transaction */
+/* pd_rate_writer_put - write one sorted batch in one transaction; an
+ * empty state deletes the record */
 static int
 pd_rate_writer_put(struct db_txn *txn, void *ctx, const char **why)
 {
@@ -491,8 +495,9 @@ pd_rate_writer_put(struct db_txn *txn, void *ctx, const char **why)
 	size_t	 i;
 
 	for (i = 0; i < p->n; i++)
-		if (db_put(txn, DB_RATE, p->rec[i].key, p->rec[i].klen,
-		    p->rec[i].state, p->rec[i].slen) < 0) {
+		if ((p->rec[i].slen == 0 ? db_del(txn, DB_RATE, p->rec[i].key,
+		    p->rec[i].klen) : db_put(txn, DB_RATE, p->rec[i].key,
+		    p->rec[i].klen, p->rec[i].state, p->rec[i].slen)) < 0) {
 			*why = db_strerror(txn);
 			return (-1);
 		}
@@ -603,6 +608,7 @@ pd_rate_store_free(struct pd_rate_store *s)
 		return (NULL);
 	pd_rate_writer_stop(s);
 	htable_fini(&s->keys, free);
+	htable_fini(&s->gone, NULL);
 	buf_fini(&s->batch);
 	return (xfree(s));
 }
@@ -638,6 +644,7 @@ pd_rate_store_get(struct pd_rate_store *s, struct db_txn *txn, const char *key)
 		}
 		e = htable_enter(&s->keys, key, it);
 		it->key = e->key;
+		htable_delete(&s->gone, key);	/* back: keep its record */
 	}
 	return (&it->st);
 }
@@ -654,7 +661,40 @@ struct pd_rate_flush_ctx {
 	struct db_txn *txn;
 	char	 key[TABLE_KEY_MAX + 1];
 	int	 resets;
+	int	 failed;
 };
+
+/* pd_rate_flush_gone - delete the record of one evicted key */
+static void
+pd_rate_flush_gone(struct htable_entry *e, void *ctx)
+{
+	struct pd_rate_flush_ctx *f = ctx;
+
+	if (!f->failed && db_del(f->txn, DB_RATE, e->key, strlen(e->key)) < 0)
+		f->failed = 1;
+}
+
+/* pd_rate_forget_gone - the evicted keys' records are deleted */
+static void
+pd_rate_forget_gone(struct pd_rate_store *s)
+{
+	htable_fini(&s->gone, NULL);
+	htable_init(&s->gone, 64);
+}
+
+/* pd_rate_batch_gone - an evicted key into a batch, as an empty state */
+static void
+pd_rate_batch_gone(struct htable_entry *e, void *ctx)
+{
+	struct pd_rate_flush_ctx *f = ctx;
+	uint16_t klen = (uint16_t)strlen(e->key);
+	uint32_t slen = 0;
+
+	if (buf_append(&f->s->batch, &klen, sizeof(klen)) < 0
+	    || buf_append(&f->s->batch, e->key, klen) < 0
+	    || buf_append(&f->s->batch, &slen, sizeof(slen)) < 0)
+		f->failed = 1;
+}
 
 /* pd_rate_flush_reset - one reset request: zero the key in memory */
 static int
@@ -704,6 +744,13 @@ pd_rate_flush_txn(struct db_txn *txn, void *ctx, const char **why)
 			*why = db_strerror(txn);
 			return (-1);
 		}
+	f->txn = txn;
+	f->failed = 0;
+	htable_walk(&f->s->gone, pd_rate_flush_gone, f);
+	if (f->failed) {
+		*why = db_strerror(txn);
+		return (-1);
+	}
 	return (0);
 }
 
@@ -755,7 +802,9 @@ pd_rate_redirty(struct pd_rate_store *s, struct buf *b)
 		key[klen] = 0;
 		memcpy(&slen, b->data + off + klen, sizeof(slen));
 		off += klen + sizeof(slen) + slen;
-		if ((it = htable_find(&s->keys, key)) != NULL)
+		if (slen == 0 && htable_find(&s->keys, key) == NULL)
+			htable_enter(&s->gone, key, NULL);	/* still to go */
+		else if (slen > 0 && (it = htable_find(&s->keys, key)) != NULL)
 			pd_rate_mark(s, it);
 	}
 	buf_reset(b);
@@ -772,6 +821,7 @@ pd_rate_flush_sync(struct pd_rate_store *s, struct db *db, const char **why)
 	if (db_update(db, pd_rate_flush_txn, &f, why) < 0)
 		return (-1);
 	pd_rate_clean(s);
+	pd_rate_forget_gone(s);
 	return (0);
 }
 
@@ -779,13 +829,15 @@ int
 pd_rate_store_flush(struct pd_rate_store *s, struct db *db, const char **why)
 {
 	struct pd_rate_writer *w = s->writer;
+	struct pd_rate_flush_ctx f;
 	struct pd_rate_item *it;
 	struct buf tmp;
 	int	 resets = pd_rate_resets_pending(db);
 
 	/* Idle: no write transaction (and no fsync) unless a reset waits. */
 	if (w == NULL)
-		return (s->dirty || resets ? pd_rate_flush_sync(s, db, why) : 0);
+		return (s->dirty || s->gone.used || resets ?
+		    pd_rate_flush_sync(s, db, why) : 0);
 	pthread_mutex_lock(&w->lock);
 	if (w->busy) {			/* next time: changes stay dirty */
 		pthread_mutex_unlock(&w->lock);
@@ -802,7 +854,7 @@ pd_rate_store_flush(struct pd_rate_store *s, struct db *db, const char **why)
 		pthread_mutex_unlock(&w->lock);
 		return (pd_rate_flush_sync(s, db, why));
 	}
-	if (s->dirty == NULL) {
+	if (s->dirty == NULL && s->gone.used == 0) {
 		pthread_mutex_unlock(&w->lock);
 		return (0);
 	}
@@ -819,7 +871,15 @@ pd_rate_store_flush(struct pd_rate_store *s, struct db *db, const char **why)
 			return (pd_rate_flush_sync(s, db, why));
 		}
 	}
+	memset(&f, 0, sizeof(f));
+	f.s = s;
+	htable_walk(&s->gone, pd_rate_batch_gone, &f);
+	if (f.failed) {
+		pthread_mutex_unlock(&w->lock);
+		return (pd_rate_flush_sync(s, db, why));
+	}
 	pd_rate_clean(s);
+	pd_rate_forget_gone(s);
 	tmp = w->batch;			/* swap: no copy, no allocation */
 	w->batch = s->batch;
 	s->batch = tmp;
@@ -838,26 +898,35 @@ pd_rate_store_sync(struct pd_rate_store *s, struct db *db, const char **why)
 	return (pd_rate_flush_sync(s, db, why));
 }
 
-/* pd_rate_idle - saved, and nothing counted in any window any more */
+struct pd_rate_evict_ctx {
+	struct pd_rate_store *s;
+	uint64_t now;
+};
+
+/* pd_rate_idle - saved, and nothing counted in any window any more: out
+ * of memory, and its record out of LMDB at the next flush */
 static int
 pd_rate_idle(struct htable_entry *e, void *ctx)
 {
 	const struct pd_rate_item *it = e->value;
-	uint64_t now = *(const uint64_t *)ctx;
+	struct pd_rate_evict_ctx *x = ctx;
 	uint32_t i;
 
 	if (it->dirty)
 		return (0);
 	for (i = 0; i < it->st.n; i++)
-		if (pd_rate_usage(&it->st.c[i], now) > 0)
+		if (pd_rate_usage(&it->st.c[i], x->now) > 0)
 			return (0);
+	htable_enter(&x->s->gone, e->key, NULL);
 	return (1);
 }
 
 size_t
 pd_rate_store_evict(struct pd_rate_store *s, uint64_t now)
 {
-	return (htable_delete_if(&s->keys, pd_rate_idle, &now, free));
+	struct pd_rate_evict_ctx x = {s, now};
+
+	return (htable_delete_if(&s->keys, pd_rate_idle, &x, free));
 }
 
 /* pd_rate_reset_txn - forget the stored state, leave a request */

@@ -223,6 +223,22 @@ test_format(void **state)
 	    "1 msg/1w");
 }
 
+/* rate_stored - is there a record for key in LMDB? */
+static int
+rate_stored(struct db *db, const char *key)
+{
+	struct db_txn *txn = NULL;
+	const void *data;
+	size_t	 len;
+	const char *why;
+	int	 found;
+
+	assert_int_equal(db_read_begin(db, &txn, &why), 0);
+	found = db_get(txn, DB_RATE, key, strlen(key), &data, &len);
+	db_txn_free(txn);
+	return (found);
+}
+
 /* The store: states survive a flush and a reopen; idle ones are evicted
  * from memory only once saved and past every window. */
 static void
@@ -264,6 +280,22 @@ test_store(void **state)
 	assert_int_equal(pd_rate_store_flush(store, db, &why), 0);
 	assert_int_equal(st->c[0].cur, 0);
 	txn = db_txn_free(txn);
+
+	/* Idle and evicted: its record goes at the next flush, unless the
+	 * key came back first. */
+	st = pd_rate_store_get(store, NULL, "sender:c@d.example");
+	assert_int_equal(pd_rate_apply(st, &s, 1, t, 0, &wait), -1);
+	pd_rate_store_dirty(store, st);
+	assert_int_equal(pd_rate_store_flush(store, db, &why), 0);
+	assert_int_equal(rate_stored(db, "sender:a@b.example"), 1);
+	assert_int_equal(rate_stored(db, "sender:c@d.example"), 1);
+	assert_int_equal(pd_rate_store_evict(store, t + 20), 2);
+	st = pd_rate_store_get(store, NULL, "sender:c@d.example");
+	assert_int_equal(pd_rate_store_flush(store, db, &why), 0);
+	assert_int_equal(rate_stored(db, "sender:a@b.example"), 0);
+	assert_int_equal(rate_stored(db, "sender:c@d.example"), 1);
+	/* Nothing left to do: no write. */
+	assert_int_equal(pd_rate_store_flush(store, db, &why), 0);
 	pd_rate_store_free(store);
 	db_close(db);
 	buf_fini(&err);
