@@ -56,7 +56,7 @@ struct mf_msg {
 	int	 scoring;		/* rspamd_url was set at MAIL FROM */
 	struct mf_spool spool;		/* the message, for Rspamd */
 	struct buf rcpts;		/* NUL-separated recipients */
-	struct buf hdrnames;		/* "\nname" per header, lower case */
+	struct buf hdrnames;		/* "\nName" per header, as sent */
 	struct mf_rspamd_result score;
 };
 
