@@ -17,7 +17,9 @@ LDLIBS_MILTER = $(LDLIBS_COMMON) -lmilter
 COMMON_SRC = $(wildcard common/*.c)
 COMMON_OBJ = $(COMMON_SRC:.c=.o)
 # policyd/ code shared by the daemon and outpostctl
-PD_LIB_SRC = policyd/block.c policyd/rate.c policyd/request.c
+PD_LIB_SRC = policyd/block.c policyd/rate.c policyd/request.c \
+	  policyd/bounce.c policyd/bounce_msg.c policyd/bounce_log.c \
+	  policyd/ingest.c
 PD_LIB_OBJ = $(PD_LIB_SRC:.c=.o)
 PD_SRC	= policyd/main.c policyd/server.c policyd/checks.c \
 	  policyd/check_block.c policyd/check_rate.c
@@ -85,9 +87,14 @@ FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
 tests/fuzz/%: tests/fuzz/%.c $(MF_LIB_SRC) $(COMMON_SRC)
 	clang $(FUZZ_CFLAGS) -o $@ $< $(MF_LIB_SRC) $(COMMON_SRC) -llmdb -lpthread -lm
 
-fuzz: tests/fuzz/mime_parse tests/fuzz/addrlist_parse
+tests/fuzz/bounce_parse: tests/fuzz/bounce_parse.c policyd/bounce.c \
+	    policyd/bounce_msg.c policyd/bounce_log.c $(MF_LIB_SRC) $(COMMON_SRC)
+	clang $(FUZZ_CFLAGS) -o $@ $^ -llmdb -lpthread -lm
+
+fuzz: tests/fuzz/mime_parse tests/fuzz/addrlist_parse tests/fuzz/bounce_parse
 	tests/fuzz/mime_parse -max_total_time=$(FUZZ_SECONDS) tests/data/mime
 	tests/fuzz/addrlist_parse -max_total_time=$(FUZZ_SECONDS)
+	tests/fuzz/bounce_parse -max_total_time=$(FUZZ_SECONDS) tests/data/bounces
 
 # check: install what the tests need, build, run every test, one summary.
 check:
@@ -114,7 +121,8 @@ clean:
 	    tests/unit/*.o \
 	    milter/*.a $(PROGS) \
 	    $(UNIT_BIN) tests/table/table_query tests/unit/mime_names \
-	    tests/bench/mime_bench tests/fuzz/mime_parse tests/fuzz/addrlist_parse
+	    tests/bench/mime_bench tests/fuzz/mime_parse tests/fuzz/addrlist_parse \
+	    tests/fuzz/bounce_parse
 
 .PHONY: all check asan install clean unit fuzz
 
