@@ -18,7 +18,9 @@ LDLIBS_TEST = $(LDLIBS_CTL) -lcurl
 COMMON_SRC = $(wildcard common/*.c)
 COMMON_OBJ = $(COMMON_SRC:.c=.o)
 # policyd/ code shared by the daemon and outpostctl
-PD_LIB_SRC = policyd/block.c policyd/rate.c policyd/request.c
+PD_LIB_SRC = policyd/block.c policyd/rate.c policyd/request.c \
+	  policyd/bounce.c policyd/bounce_msg.c policyd/bounce_log.c \
+	  policyd/ingest.c
 PD_LIB_OBJ = $(PD_LIB_SRC:.c=.o)
 PD_SRC	= policyd/main.c policyd/server.c policyd/checks.c \
 	  policyd/check_block.c policyd/check_rate.c
@@ -88,12 +90,22 @@ tests/fuzz/%: tests/fuzz/%.c $(MF_LIB_SRC) $(COMMON_SRC)
 	clang $(FUZZ_CFLAGS) -o $@ $< $(MF_LIB_SRC) $(COMMON_SRC) -llmdb -lpthread -lm \
 	    -lcurl -ljansson
 
-fuzz: tests/fuzz/mime_parse tests/fuzz/addrlist_parse tests/fuzz/rspamd_reply
-	tests/fuzz/mime_parse -max_total_time=$(FUZZ_SECONDS) tests/data/mime
+tests/fuzz/bounce_parse: tests/fuzz/bounce_parse.c policyd/bounce.c \
+	    policyd/bounce_msg.c policyd/bounce_log.c $(MF_LIB_SRC) $(COMMON_SRC)
+	clang $(FUZZ_CFLAGS) -o $@ $^ -llmdb -lpthread -lm -lcurl -ljansson
+
+# New inputs go to tests/fuzz/corpus-*, never into the seed directories.
+fuzz: tests/fuzz/mime_parse tests/fuzz/addrlist_parse tests/fuzz/rspamd_reply \
+	    tests/fuzz/bounce_parse
+	mkdir -p tests/fuzz/corpus-mime tests/fuzz/corpus-rspamd \
+	    tests/fuzz/corpus-bounce
+	tests/fuzz/mime_parse -max_total_time=$(FUZZ_SECONDS) \
+	    tests/fuzz/corpus-mime tests/data/mime
 	tests/fuzz/addrlist_parse -max_total_time=$(FUZZ_SECONDS)
-	mkdir -p tests/fuzz/corpus-rspamd
 	tests/fuzz/rspamd_reply -max_total_time=$(FUZZ_SECONDS) \
 	    tests/fuzz/corpus-rspamd tests/data/rspamd
+	tests/fuzz/bounce_parse -max_total_time=$(FUZZ_SECONDS) \
+	    tests/fuzz/corpus-bounce tests/data/bounces
 
 # check: install what the tests need, build, run every test, one summary.
 check:
@@ -121,7 +133,7 @@ clean:
 	    milter/*.a $(PROGS) \
 	    $(UNIT_BIN) tests/table/table_query tests/unit/mime_names \
 	    tests/bench/mime_bench tests/fuzz/mime_parse tests/fuzz/addrlist_parse \
-	    tests/fuzz/rspamd_reply
+	    tests/fuzz/rspamd_reply tests/fuzz/bounce_parse
 
 .PHONY: all check asan install clean unit fuzz
 

@@ -24,6 +24,9 @@ struct table *var_rate_limit_maps;
 char	*var_rate_limit_action;
 uint64_t var_blocklist_expiry;
 
+struct table *var_bounce_classifier_maps;
+uint64_t var_soft_bounce_promote_after;
+
 char	*var_milter_listen;
 struct table *var_sender_login_maps;
 char	*var_sender_login_check;
@@ -75,6 +78,11 @@ const struct cfg_param outpost_params[] = {
 	CFG_PD | CFG_CTL},
 	{"blocklist_expiry", CFG_TIME, "0", 0, 3650 * DAY,
 	&var_blocklist_expiry, CFG_PD | CFG_CTL},
+	/* bounce and complaint ingestion (outpostctl ingest) */
+	{"bounce_classifier_maps", CFG_TABLE, "", 0, 0,
+	&var_bounce_classifier_maps, CFG_CTL},
+	{"soft_bounce_promote_after", CFG_TIME, "7d", 0, 3650 * DAY,
+	&var_soft_bounce_promote_after, CFG_CTL},
 
 	{"milter_listen", CFG_STR,
 		"unix:/var/spool/postfix/private/outpost-milter", 0, 0,

@@ -24,6 +24,10 @@ extern struct table *var_rate_limit_maps;
 extern char *var_rate_limit_action;
 extern uint64_t var_blocklist_expiry;
 
+/* outpostctl ingest, bounce classify, report */
+extern struct table *var_bounce_classifier_maps;
+extern uint64_t var_soft_bounce_promote_after;
+
 /* outpost-milter */
 extern char *var_milter_listen;
 extern struct table *var_sender_login_maps;

@@ -23,6 +23,7 @@ static const struct table_ops *table_types[] = {
 	&table_texthash_ops,
 	&table_cidr_ops,
 	&table_lmdb_ops,
+	&table_regexp_ops,
 };
 
 #define TABLE_TYPES	(sizeof(table_types) / sizeof(table_types[0]))
@@ -73,7 +74,7 @@ table_open_one(const char *spec, int flags, struct table_one *one,
 	if ((one->ops = table_find_ops(spec, (size_t)(colon - spec))) == NULL) {
 		buf_reset(err);
 		buf_printf(err, "table \"%.100s\": unsupported table type "
-		    "\"%.*s\" (use texthash, cidr or lmdb)", spec,
+		    "\"%.*s\" (use texthash, cidr, lmdb or regexp)", spec,
 		    (int)(colon - spec), spec);
 		return (-1);
 	}

@@ -46,5 +46,6 @@ int	 table_fold(const char *key, char *out);
 extern const struct table_ops table_texthash_ops;
 extern const struct table_ops table_cidr_ops;
 extern const struct table_ops table_lmdb_ops;
+extern const struct table_ops table_regexp_ops;
 
 #endif /* TABLE_H */

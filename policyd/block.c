@@ -251,20 +251,36 @@ pd_block_action_name(enum pd_block_action a)
 	    "unknown");
 }
 
-int
-pd_block_address_valid(const char *addr)
+/* block_domain_valid - a domain: no @, white space, control, <> */
+static int
+block_domain_valid(const char *s)
 {
-	const char *s;
-
-	if (addr[0] != '@')
-		return (addr_valid(addr));
-	if (addr[1] == 0 || strlen(addr) > ADDR_MAX)
+	if (*s == 0)
 		return (0);
-	for (s = addr + 1; *s; s++)
+	for (; *s; s++)
 		if (*s == '@' || isspace((unsigned char)*s)
 		    || iscntrl((unsigned char)*s) || *s == '<' || *s == '>')
 			return (0);
 	return (1);
+}
+
+int
+pd_block_address_valid(const char *addr)
+{
+	char	 mbox[ADDR_MAX + 1];
+	const char *gt;
+
+	if (strlen(addr) > ADDR_MAX)
+		return (0);
+	if (addr[0] == '@')
+		return (block_domain_valid(addr + 1));
+	/* "rcpt>sender.domain": addr_valid() refuses ">" in a mailbox. */
+	if ((gt = strchr(addr, '>')) != NULL) {
+		memcpy(mbox, addr, (size_t)(gt - addr));
+		mbox[gt - addr] = 0;
+		return (addr_valid(mbox) && block_domain_valid(gt + 1));
+	}
+	return (addr_valid(addr));
 }
 
 /* block_digits - 1 to 3 digits at *sp, then the terminator */
@@ -367,6 +383,30 @@ pd_block_lookup(struct db_txn *txn, const char *rcpt, const char *delim,
 }
 
 int
+pd_block_lookup_sender(struct db_txn *txn, const char *rcpt,
+    const char *sender_domain, const char *delim, uint64_t expiry,
+    int64_t now, struct pd_block_entry *e)
+{
+	char	 key[ADDR_MAX + 1], alt[ADDR_MAX + 1], both[ADDR_MAX + 1];
+	int	 rc, n;
+
+	if (sender_domain == NULL || *sender_domain == 0
+	    || block_fold(rcpt, key) < 0)
+		return (0);
+	n = snprintf(both, sizeof(both), "%s>%s", key, sender_domain);
+	if (n < 0 || (size_t)n >= sizeof(both) || block_fold(both, both) < 0)
+		return (0);
+	if ((rc = block_try(txn, both, expiry, now, e)) != 0)
+		return (rc);
+	if (addr_strip_ext(key, delim, alt, sizeof(alt)) != 1)
+		return (0);
+	n = snprintf(both, sizeof(both), "%s>%s", alt, sender_domain);
+	if (n < 0 || (size_t)n >= sizeof(both) || block_fold(both, both) < 0)
+		return (0);
+	return (block_try(txn, both, expiry, now, e));
+}
+
+int
 pd_block_get(struct db_txn *txn, const char *address, struct pd_block_entry *e)
 {
 	char	 key[ADDR_MAX + 1];
@@ -402,8 +442,14 @@ pd_block_reply(const struct pd_block_entry *e, struct buf *out)
 	msg_safe(text, sizeof(text), e->text);
 	buf_reset(out);
 	/* Postfix puts "<rcpt>: Recipient address rejected: " in front. */
-	buf_printf(out, "550 5.1.1 recipient hard-bounced on %s (%s%s%s); "
-	    "see outpostctl(8)", date, status, *text ? " " : "", text);
+	if (strchr(e->address, '>') != NULL)
+		buf_printf(out, "550 5.7.1 recipient complained about mail "
+		    "from %.100s on %s; see outpostctl(8)",
+		    strchr(e->address, '>') + 1, date);
+	else
+		buf_printf(out, "550 5.1.1 recipient hard-bounced on %s "
+		    "(%s%s%s); see outpostctl(8)", date, status, *text ? " " :
+		    "", text);
 }
 
 /* Changes, each with its audit record. */
@@ -589,6 +635,13 @@ pd_block_add(struct db *db, const struct pd_block_entry *e, const char *who,
 	struct block_batch b = {e, NULL, 1, who, why, 0, (int64_t)time(NULL)};
 
 	return (db_update(db, block_batch_txn, &b, err));
+}
+
+int
+pd_block_add_txn(struct db_txn *txn, const struct pd_block_entry *e,
+    const char *who, const char *why, int64_t now, const char **err)
+{
+	return (block_upsert(txn, e, who, why, 0, now, err));
 }
 
 int

@@ -15,7 +15,9 @@ enum pd_block_source {
 };
 
 struct pd_block_entry {
-	char	 address[ADDR_MAX + 1];	/* lower case; "@domain" for a domain */
+	char	 address[ADDR_MAX + 1];	/* lower case; "@domain" for a domain;
+					 * "rcpt>sender.domain" for a complaint:
+					 * rcpt only for that sender domain */
 	enum pd_block_source source;
 	int64_t	 first_seen;		/* seconds since the epoch */
 	int64_t	 last_seen;
@@ -35,6 +37,14 @@ struct pd_block_entry {
  */
 int	 pd_block_lookup(struct db_txn *, const char *rcpt, const char *delim,
 		    uint64_t expiry, int64_t now, struct pd_block_entry *e);
+/*
+ * pd_block_lookup_sender() - is rcpt blocked for mail from
+ * sender_domain (a complaint: "rcpt>sender_domain", then without the
+ * extension)? As pd_block_lookup() otherwise.
+ */
+int	 pd_block_lookup_sender(struct db_txn *, const char *rcpt,
+		    const char *sender_domain, const char *delim,
+		    uint64_t expiry, int64_t now, struct pd_block_entry *e);
 /* pd_block_reply() - "550 5.1.1 recipient hard-bounced on DATE (STATUS
  * TEXT); see outpostctl(8)" into out; Postfix puts "<rcpt>: Recipient
  * address rejected: " before the text */
@@ -43,6 +53,12 @@ void	 pd_block_reply(const struct pd_block_entry *, struct buf *out);
  * write an audit record naming who and why. */
 int	 pd_block_add(struct db *, const struct pd_block_entry *,
 		    const char *who, const char *why, const char **err);
+/* pd_block_add_txn() - pd_block_add() inside the caller's write
+ * transaction (several changes committed at once); now is the current
+ * time */
+int	 pd_block_add_txn(struct db_txn *, const struct pd_block_entry *,
+		    const char *who, const char *why, int64_t now,
+		    const char **err);
 /* pd_block_remove() - 1 removed, 0 absent, -1 error; audited */
 int	 pd_block_remove(struct db *, const char *address, const char *who,
 		    const char *why, const char **err);
@@ -122,7 +138,8 @@ size_t	 pd_block_encode(const struct pd_block_entry *, unsigned char *out,
 		    size_t len);
 int	 pd_block_decode(const void *, size_t, struct pd_block_entry *);
 
-/* pd_block_address_valid() - a mailbox (addr_valid) or "@domain" */
+/* pd_block_address_valid() - a mailbox (addr_valid), "@domain", or
+ * "mailbox>domain" (a complaint's per-sender-domain entry) */
 int	 pd_block_address_valid(const char *);
 /* pd_block_status_valid() - a permanent DSN status: "5.X.Y", X and Y of
  * one to three digits */

@@ -4,11 +4,14 @@
  *		address without extension, or its @domain) is refused with
  *		550 5.1.1, the date and the reason of the bounce that put
  *		it there. Other recipients of the same transaction are not
- *		affected: the refusal is per RCPT TO.
+ *		affected: the refusal is per RCPT TO. A recipient that
+ *		complained (ARF) about mail from a sender domain is
+ *		refused with 550 5.7.1 for senders of that domain only.
  */
 #include <string.h>
 #include <time.h>
 
+#include "addr.h"
 #include "block.h"
 #include "checks.h"
 #include "msg.h"
@@ -21,12 +24,20 @@ pd_block_check(struct pd_ctx *ctx)
 	char	 safe[ADDR_MAX + 1], sender[ADDR_MAX + 1], date[32];
 	struct tm tm;
 	time_t	 since;
+	const char *domain;
+	int	 rc;
 
 	if (ctx->req->recipient[0] == 0 || ctx->txn == NULL)
 		return (ctx->txn ? CHECK_DUNNO : CHECK_TEMPFAIL);
 	memset(&e, 0, sizeof(e));
-	switch (pd_block_lookup(ctx->txn, ctx->req->recipient,
-	    var_recipient_delimiter, var_blocklist_expiry, ctx->now, &e)) {
+	rc = pd_block_lookup(ctx->txn, ctx->req->recipient,
+	    var_recipient_delimiter, var_blocklist_expiry, ctx->now, &e);
+	/* A complaint blocks the recipient for one sender domain only. */
+	if (rc == 0 && (domain = addr_domain(ctx->req->sender)) != NULL)
+		rc = pd_block_lookup_sender(ctx->txn, ctx->req->recipient,
+		    domain, var_recipient_delimiter, var_blocklist_expiry,
+		    ctx->now, &e);
+	switch (rc) {
 	case 1:
 		pd_block_reply(&e, &ctx->reply);
 		since = (time_t)e.first_seen;

@@ -3,6 +3,7 @@
 #define CTL_H
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "db.h"
 #include "sys_defs.h"
 
@@ -47,5 +48,12 @@ void	 ctl_getopt_error(const char *cmd, int ch, char **argv);
 int	 ctl_blocklist(int argc, char **argv);
 int	 ctl_ratelimit(int argc, char **argv);
 int	 ctl_config(int argc, char **argv);
+int	 ctl_ingest(int argc, char **argv);
+int	 ctl_bounce(int argc, char **argv);
+int	 ctl_report(int argc, char **argv);
+/* ctl_ingest_read() - a message from fd into *data (xfree it), at most
+ * BOUNCE_MSG_MAX bytes kept, the rest read and dropped; the length
+ * kept, *total the whole; -1 on a read error */
+ssize_t	 ctl_ingest_read(int fd, char **data, size_t *total);
 
 #endif /* CTL_H */

@@ -6,6 +6,7 @@
  *		    ratelimit show|reset|top
  *		    config [-n], config check
  *		    test-message
+ *		    ingest log|message, bounce classify, report
  *		-c FILE reads FILE instead of /etc/outpost/outpost.conf; a
  *		missing default file means every default applies.
  *
@@ -22,6 +23,7 @@
  *		66	an input file cannot be read
  *		71	unexpected system error: privileges, writing output
  *		75	the state could not be opened or written; try again
+ *			(ingest message: also bounce_classifier_maps failed)
  *		78	the configuration does not load
  *		1 is also what msg_fatal() exits with, for errors such as
  *		running out of memory.
@@ -47,6 +49,9 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{"ratelimit", ctl_ratelimit, 1},
 	{"config", ctl_config, 0},
 	{"test-message", ctl_test_message, 1},
+	{"ingest", ctl_ingest, 1},
+	{"bounce", ctl_bounce, 1},
+	{"report", ctl_report, 1},
 };
 
 /* ctl_usage - every command, on standard error */
@@ -69,7 +74,11 @@ ctl_usage(void)
 	    "  config [-n]\n"
 	    "  config check\n"
 	    "  test-message [--login LOGIN] [--client IP] [--from ADDR] "
-	    "[--json] FILE...\n", stderr);
+	    "[--json] FILE...\n"
+	    "  ingest log [-f] FILE\n"
+	    "  ingest message < MESSAGE\n"
+	    "  bounce classify [--json] FILE...\n"
+	    "  report [--since DURATION]\n", stderr);
 	return (CTL_EX_USAGE);
 }
 

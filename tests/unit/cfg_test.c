@@ -283,7 +283,7 @@ test_types(void **state)
 		    0, 0},
 		{"maps = hash:t1\n", 0, -1, "f, line 1: maps = hash:t1: table "
 		    "\"hash:t1\": unsupported table type \"hash\" (use "
-		    "texthash, cidr or lmdb)", 0, 0},
+		    "texthash, cidr, lmdb or regexp)", 0, 0},
 		/* the table opened for maps is closed again (valgrind) */
 		{"maps = cidr:c1\nflag = maybe\n", 0, -1, "f, line 2: flag = "
 		    "maybe: not a boolean (use yes or no)", 0, 0},

@@ -430,11 +430,11 @@ test_open_errors(void **state)
 		{"texthash:", "table \"texthash:\": expected type:name"},
 		{"hash:/etc/postfix/access", "table \"hash:/etc/postfix/"
 		    "access\": unsupported table type \"hash\" (use texthash, "
-		    "cidr or lmdb)"},
+		    "cidr, lmdb or regexp)"},
 		{"TEXTHASH:ta", "table \"TEXTHASH:ta\": unsupported table type "
-		    "\"TEXTHASH\" (use texthash, cidr or lmdb)"},
+		    "\"TEXTHASH\" (use texthash, cidr, lmdb or regexp)"},
 		{"texthash:ta, hash:x", "table \"hash:x\": unsupported table "
-		    "type \"hash\" (use texthash, cidr or lmdb)"},
+		    "type \"hash\" (use texthash, cidr, lmdb or regexp)"},
 		{"texthash:ta, texthash:nosuch",
 		    "open nosuch: No such file or directory"},
 		{"cidr:nosuch", "open nosuch: No such file or directory"},
