@@ -206,15 +206,24 @@ mf_score_check_url(const char *value, const char **why)
 	return (-1);
 }
 
+/* mf_score_check_word - value is one of two words; else why says so */
+static int
+mf_score_check_word(const char *value, const char *const known[2],
+    const char *usage, const char **why)
+{
+	if (list_words(value, known, 2, NULL, 0) == 1)
+		return (0);
+	*why = usage;
+	return (-1);
+}
+
 static int
 mf_score_check_failure(const char *value, const char **why)
 {
 	static const char *const known[] = {"tempfail", "accept"};
 
-	if (list_words(value, known, 2, NULL, 0) == 1)
-		return (0);
-	*why = "use tempfail or accept";
-	return (-1);
+	return (mf_score_check_word(value, known, "use tempfail or accept",
+	    why));
 }
 
 static int
@@ -222,10 +231,7 @@ mf_score_check_header_action(const char *value, const char **why)
 {
 	static const char *const known[] = {"hold", "accept"};
 
-	if (list_words(value, known, 2, NULL, 0) == 1)
-		return (0);
-	*why = "use hold or accept";
-	return (-1);
+	return (mf_score_check_word(value, known, "use hold or accept", why));
 }
 
 void

@@ -6,6 +6,7 @@ PYTHONPATH for mta.py).
 """
 
 import subprocess
+import sys
 import time
 
 import mta
@@ -74,3 +75,41 @@ def run_arm(name, pf, sink, messages, sessions, length):
 def warm_up(pf):
     source(pf, 20, 2, 1000, timeout=60)
     pf.wait_queue_empty(30)
+
+
+def start_arms(work, arms, postfixes, sinks):
+    """A started smtp-sink and Postfix per (name, main.cf params), each
+    warmed up (processes forked, caches filled); [(name, pf, sink)].
+    What is started goes in postfixes and sinks, for stop_all()."""
+    setup = []
+    for name, params in arms:
+        sink = mta.SmtpSink(work / f"sink-{name}")
+        sinks.append(sink)
+        sink.start()
+        pf = mta.Postfix(work / f"postfix-{name}", main_cf=params,
+                         relay_to=sink)
+        postfixes.append(pf)
+        pf.start()
+        setup.append((name, pf, sink))
+    for name, pf, sink in setup:
+        warm_up(pf)
+    return setup
+
+
+def stop_all(postfixes, sinks, procs):
+    """Stop what a benchmark started, each whatever the others do."""
+    for pf in postfixes:
+        try:
+            pf.stop()
+        except Exception as e:          # keep stopping the others
+            print(f"stop {pf.workdir}: {e}", file=sys.stderr)
+    for s in sinks:
+        s.stop()
+    for p in procs:
+        if p.poll() is None:
+            p.terminate()
+            try:
+                p.wait(40)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()

@@ -321,19 +321,7 @@ try:
         start_milter([outpost_bin, "-c", str(work / "outpost.conf"), "-f"],
                      op_sock, work / "outpost-milter.log")
         arms.append(("outpost", e2e.milter_params(f"unix:{op_sock}")))
-    setup = []
-    for name, params in arms:
-        sink = mta.SmtpSink(work / f"sink-{name}")
-        sinks.append(sink)
-        sink.start()
-        pf = mta.Postfix(work / f"postfix-{name}", main_cf=params,
-                         relay_to=sink)
-        postfixes.append(pf)
-        pf.start()
-        setup.append((name, pf, sink))
-    # Warm up every arm: processes forked, caches filled.
-    for name, pf, sink in setup:
-        e2e.warm_up(pf)
+    setup = e2e.start_arms(work, arms, postfixes, sinks)
     print(e2e.HEADER, flush=True)
     rates = {}
     for r in range(rounds):
@@ -356,21 +344,7 @@ try:
         if rejects:
             print(f"{name}: {rejects} milter-reject lines in its maillog")
 finally:
-    for pf in postfixes:
-        try:
-            pf.stop()
-        except Exception as e:          # keep stopping the others
-            print(f"stop {pf.workdir}: {e}", file=sys.stderr)
-    for s in sinks:
-        s.stop()
-    for p in procs:
-        if p.poll() is None:
-            p.terminate()
-            try:
-                p.wait(5)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+    e2e.stop_all(postfixes, sinks, procs)
 PY
 	helper=$!
 	status_b=0

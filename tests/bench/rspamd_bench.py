@@ -157,17 +157,7 @@ def main():
         arms = [("outpost+rspamd", e2e.milter_params(f"unix:{on_sock}")),
                 ("rspamd-milter", e2e.milter_params(
                     f"inet:127.0.0.1:{srv.proxy_port}"))]
-        setup = []
-        for name, params in arms:
-            sink = mta.SmtpSink(work / f"sink-{name}")
-            sinks.append(sink)
-            sink.start()
-            pf = mta.Postfix(work / f"postfix-{name}", main_cf=params,
-                             relay_to=sink)
-            postfixes.append(pf)
-            pf.start()
-            e2e.warm_up(pf)
-            setup.append((name, pf, sink))
+        setup = e2e.start_arms(work, arms, postfixes, sinks)
         print(e2e.HEADER, flush=True)
         rates = {}
         for r in range(opt.r):
@@ -188,17 +178,7 @@ def main():
         scored = (work / "milter-on.log").read_text().count("rspamd: action=")
         print(f"outpost-milter scored {scored} messages in all")
     finally:
-        for pf in postfixes:
-            try:
-                pf.stop()
-            except Exception as e:      # keep stopping the others
-                print(f"stop {pf.workdir}: {e}", file=sys.stderr)
-        for s in sinks:
-            s.stop()
-        for p in procs:
-            if p.poll() is None:
-                p.terminate()
-                p.wait(40)
+        e2e.stop_all(postfixes, sinks, procs)
         srv.stop()
 
 

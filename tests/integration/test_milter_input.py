@@ -359,6 +359,9 @@ def test_client_drops_mid_body(milter):
             assert c.mail(f"<{TRUSTED_SENDER}>",
                           macros={"i": "DROP1", "{client_addr}":
                                   "127.0.0.1"}).proceed
+            # An MTA sends RCPT before the message (libmilter ignores a
+            # header that comes straight after MAIL).
+            assert c.rcpt(f"<{DEST}>").proceed
             for name, value in mc.split_message(good_message())[0]:
                 assert c.header(name, value).proceed
             assert c.eoh().proceed
@@ -375,6 +378,7 @@ def test_client_drops_mid_body(milter):
         c.negotiate()
         c.connect("client", "127.0.0.1", 4711)
         c.mail(f"<{TRUSTED_SENDER}>", macros={"i": f"DROP{i}"})
+        c.rcpt(f"<{DEST}>")
         c.eoh()
         c.body(body)
         c.drop()
@@ -455,6 +459,7 @@ def _drop_mid_body(milter):
     c.negotiate()
     c.connect("client", "127.0.0.1", 4711)
     c.mail(f"<{TRUSTED_SENDER}>", macros={"i": "DROPC"})
+    c.rcpt(f"<{DEST}>")
     c.eoh()
     c.body(b"z" * 100000)
     c.drop()
