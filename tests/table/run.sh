@@ -11,8 +11,9 @@
 #	    -llmdb -lpthread
 #
 # A case is NAME.map (a table source) and NAME.in (keys, one per line).
-# The table type is NAME up to the first "_": texthash, cidr or lmdb; for
-# lmdb, "postmap lmdb:NAME.map" builds NAME.map.lmdb first. Per case:
+# The table type is NAME up to the first "_": texthash, cidr, regexp or
+# lmdb; for lmdb, "postmap lmdb:NAME.map" builds NAME.map.lmdb first. Per
+# case:
 #   - when NAME.ref exists, table_query's output for the keys, warnings
 #     included, must equal it (a NAME with "_strict" in it is opened
 #     with -s, TABLE_STRICT);
