@@ -34,7 +34,7 @@
 #define DB_GROW_TRIES		8
 
 static const char *db_names[DB_NAMES] = {
-	"blocklist", "audit", "ratelimit", "reset", "meta",
+	"blocklist", "audit", "ratelimit", "reset", "meta", "domain",
 };
 
 struct db {

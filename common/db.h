@@ -11,6 +11,7 @@ enum db_name {
 	DB_RATE,			/* "type:key" -> rate-limit counters */
 	DB_RESET,			/* "type:key" -> reset request */
 	DB_META,			/* ingest positions and other bookkeeping */
+	DB_DOMAIN,			/* sending domain -> verification state */
 	DB_NAMES
 };
 

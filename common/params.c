@@ -35,6 +35,11 @@ uint64_t var_mime_max_depth;
 uint64_t var_mime_max_header_size;
 uint64_t var_mime_max_parts;
 uint64_t var_mime_max_filename_length;
+char	*var_sender_domain_policy;
+struct table *var_dkim_key_maps;
+char	*var_outbound_addresses;
+char	*var_bounce_domain;
+uint64_t var_domain_dns_timeout;
 
 #define DAY	86400ULL
 #define MF	(CFG_MF | CFG_CTL)
@@ -96,5 +101,15 @@ const struct cfg_param outpost_params[] = {
 	{"mime_max_parts", CFG_INT, "1000", 1, 100000, &var_mime_max_parts, MF},
 	{"mime_max_filename_length", CFG_INT, "255", 16, 4096,
 	&var_mime_max_filename_length, MF},
+	/* Sending domains: "outpostctl domain verify" checks DNS and
+	 * records the verdict; the milter only reads it. */
+	{"sender_domain_policy", CFG_STR, "any", 0, 0,
+	&var_sender_domain_policy, MF},
+	{"dkim_key_maps", CFG_TABLE, "", 0, 0, &var_dkim_key_maps, CFG_CTL},
+	{"outbound_addresses", CFG_STR, "", 0, 0, &var_outbound_addresses,
+	CFG_CTL},
+	{"bounce_domain", CFG_STR, "", 0, 0, &var_bounce_domain, CFG_CTL},
+	{"domain_dns_timeout", CFG_TIME, "5s", 1, 60, &var_domain_dns_timeout,
+	CFG_CTL},
 	{0},
 };

@@ -47,5 +47,6 @@ void	 ctl_getopt_error(const char *cmd, int ch, char **argv);
 int	 ctl_blocklist(int argc, char **argv);
 int	 ctl_ratelimit(int argc, char **argv);
 int	 ctl_config(int argc, char **argv);
+int	 ctl_domain(int argc, char **argv);
 
 #endif /* CTL_H */
