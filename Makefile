@@ -11,7 +11,8 @@ CFLAGS	?= -O2 -g
 OUTPOST_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Icommon \
 	   -Ipolicyd -Imilter
 LDLIBS_COMMON = -llmdb -lpthread -lm
-LDLIBS_CTL = $(LDLIBS_COMMON) -ljansson
+# outpostctl domain verify: OpenSSL (DKIM keys), libspf2, the resolver
+LDLIBS_CTL = $(LDLIBS_COMMON) -ljansson -lspf2 -lcrypto -lresolv
 LDLIBS_MILTER = $(LDLIBS_COMMON) -lmilter -lcurl -ljansson
 LDLIBS_TEST = $(LDLIBS_CTL) -lcurl
 
@@ -20,7 +21,8 @@ COMMON_OBJ = $(COMMON_SRC:.c=.o)
 # policyd/ code shared by the daemon and outpostctl
 PD_LIB_SRC = policyd/block.c policyd/rate.c policyd/request.c \
 	  policyd/bounce.c policyd/bounce_msg.c policyd/bounce_log.c \
-	  policyd/ingest.c
+	  policyd/ingest.c \
+	  policyd/dnstxt.c policyd/dkim.c policyd/dmarc.c policyd/spf.c
 PD_LIB_OBJ = $(PD_LIB_SRC:.c=.o)
 PD_SRC	= policyd/main.c policyd/server.c policyd/checks.c \
 	  policyd/check_block.c policyd/check_rate.c
@@ -30,7 +32,7 @@ CTL_OBJ	= $(CTL_SRC:.c=.o)
 # milter/ code shared by the milter and outpostctl test-message
 MF_LIB_SRC = milter/codec.c milter/addrlist.c milter/mime.c milter/attach.c \
 	  milter/sender.c milter/verdict.c milter/spool.c milter/rspamd.c \
-	  milter/score.c
+	  milter/score.c milter/domain.c
 MF_LIB_OBJ = $(MF_LIB_SRC:.c=.o)
 MF_SRC	= milter/main.c milter/callbacks.c
 MF_OBJ	= $(MF_SRC:.c=.o)

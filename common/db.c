@@ -35,6 +35,7 @@
 
 static const char *db_names[DB_NAMES] = {
 	"blocklist", "audit", "ratelimit", "reset", "meta", "bounce",
+	"domain",
 };
 
 struct db {

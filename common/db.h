@@ -12,6 +12,7 @@ enum db_name {
 	DB_RESET,			/* "type:key" -> reset request */
 	DB_META,			/* ingest positions and other bookkeeping */
 	DB_BOUNCE,			/* soft-bounce history, report counters */
+	DB_DOMAIN,			/* sending domain -> verification state */
 	DB_NAMES
 };
 

@@ -38,6 +38,11 @@ uint64_t var_mime_max_depth;
 uint64_t var_mime_max_header_size;
 uint64_t var_mime_max_parts;
 uint64_t var_mime_max_filename_length;
+char	*var_sender_domain_policy;
+struct table *var_dkim_key_maps;
+char	*var_outbound_addresses;
+char	*var_bounce_domain;
+uint64_t var_domain_dns_timeout;
 
 char	*var_rspamd_url;
 uint64_t var_rspamd_timeout;
@@ -127,5 +132,16 @@ const struct cfg_param outpost_params[] = {
 	&var_rspamd_settings_maps, MF},
 	{"spam_header_action", CFG_STR, "hold", 0, 0, &var_spam_header_action,
 	MF},
+
+	/* Sending domains: "outpostctl domain verify" checks DNS and
+	 * records the verdict; the milter only reads it. */
+	{"sender_domain_policy", CFG_STR, "any", 0, 0,
+	&var_sender_domain_policy, MF},
+	{"dkim_key_maps", CFG_TABLE, "", 0, 0, &var_dkim_key_maps, CFG_CTL},
+	{"outbound_addresses", CFG_STR, "", 0, 0, &var_outbound_addresses,
+	CFG_CTL},
+	{"bounce_domain", CFG_STR, "", 0, 0, &var_bounce_domain, CFG_CTL},
+	{"domain_dns_timeout", CFG_TIME, "5s", 1, 60, &var_domain_dns_timeout,
+	CFG_CTL},
 	{0},
 };

@@ -40,6 +40,12 @@ extern uint64_t var_mime_max_depth;
 extern uint64_t var_mime_max_header_size;
 extern uint64_t var_mime_max_parts;
 extern uint64_t var_mime_max_filename_length;
+/* sending domains: outpostctl domain verify, sender_domain_policy */
+extern char *var_sender_domain_policy;
+extern struct table *var_dkim_key_maps;
+extern char *var_outbound_addresses;
+extern char *var_bounce_domain;
+extern uint64_t var_domain_dns_timeout;
 
 extern char *var_rspamd_url;
 extern uint64_t var_rspamd_timeout;

@@ -12,6 +12,9 @@
  *		A client without SASL is accepted only from a network in
  *		trusted_networks (a cidr: table), and only for the sender
  *		domains that the table's value lists ("any" for all).
+ *
+ *		Then, with sender_domain_policy = verified, the From:
+ *		domain must be a verified sending domain (domain.c).
  * DIAGNOSTICS	A table error is a tempfail, never a pass or a reject.
  */
 #include <ctype.h>
@@ -23,6 +26,7 @@
 #include "list.h"
 #include "addrlist.h"
 #include "cfg.h"
+#include "domain.h"
 #include "msg.h"
 #include "mymalloc.h"
 #include "params.h"
@@ -135,8 +139,9 @@ mf_sender_envelope(const struct mf_sender_ctx *ctx, const char *sender,
 	return (mf_sender_one(ctx, sender, "envelope sender", v));
 }
 
-enum check_result
-mf_sender_header(const struct mf_sender_ctx *ctx, const char *hname,
+/* mf_sender_header_login - the header's mailboxes for the login */
+static enum check_result
+mf_sender_header_login(const struct mf_sender_ctx *ctx, const char *hname,
     const char *value, struct mf_verdict *v)
 {
 	struct mf_addr *list;
@@ -174,6 +179,18 @@ mf_sender_header(const struct mf_sender_ctx *ctx, const char *hname,
 	return (v->result);
 }
 
+enum check_result
+mf_sender_header(const struct mf_sender_ctx *ctx, const char *hname,
+    const char *value, struct mf_verdict *v)
+{
+	if (mf_sender_header_login(ctx, hname, value, v) != CHECK_DUNNO)
+		return (v->result);
+	/* Whose the address is first, then whether its domain may send. */
+	if (strcasecmp(hname, "From") == 0)
+		return (mf_domain_header(value, v));
+	return (CHECK_DUNNO);
+}
+
 /* mf_sender_check_words - sender_login_check: envelope and/or header */
 static int
 mf_sender_check_words(const char *value, const char **why)
@@ -196,4 +213,5 @@ void
 mf_sender_register_checks(void)
 {
 	cfg_check_register("sender_login_check", mf_sender_check_words);
+	cfg_check_register("sender_domain_policy", mf_domain_policy_valid);
 }

@@ -55,5 +55,6 @@ int	 ctl_report(int argc, char **argv);
  * BOUNCE_MSG_MAX bytes kept, the rest read and dropped; the length
  * kept, *total the whole; -1 on a read error */
 ssize_t	 ctl_ingest_read(int fd, char **data, size_t *total);
+int	 ctl_domain(int argc, char **argv);
 
 #endif /* CTL_H */

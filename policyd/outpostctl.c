@@ -7,15 +7,17 @@
  *		    config [-n], config check
  *		    test-message
  *		    ingest log|message, bounce classify, report
+ *		    domain verify|list|remove
  *		-c FILE reads FILE instead of /etc/outpost/outpost.conf; a
  *		missing default file means every default applies.
  *
  *		Run as root, commands that open the state become
  *		outpost_user first (see ctl_common.c), so that the state
  *		stays the daemons'. Messages go to standard error.
- * EXIT STATUS	0	done
+ * EXIT STATUS	0	done (domain verify: every domain is verified)
  *		1	not found (blocklist show/remove, ratelimit show and
- *			reset of an unknown key); config check found an error
+ *			reset of an unknown key); config check found an error;
+ *			domain verify: a domain is not verified
  *		64	usage: bad command, option or argument (also -h and
  *			no command at all)
  *		65	blocklist import: some lines were bad and skipped
@@ -24,6 +26,7 @@
  *		71	unexpected system error: privileges, writing output
  *		75	the state could not be opened or written; try again
  *			(ingest message: also bounce_classifier_maps failed)
+ *			(domain verify: a DNS lookup failed for now)
  *		78	the configuration does not load
  *		1 is also what msg_fatal() exits with, for errors such as
  *		running out of memory.
@@ -52,6 +55,7 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{"ingest", ctl_ingest, 1},
 	{"bounce", ctl_bounce, 1},
 	{"report", ctl_report, 1},
+	{"domain", ctl_domain, 1},
 };
 
 /* ctl_usage - every command, on standard error */
@@ -78,7 +82,11 @@ ctl_usage(void)
 	    "  ingest log [-f] FILE\n"
 	    "  ingest message < MESSAGE\n"
 	    "  bounce classify [--json] FILE...\n"
-	    "  report [--since DURATION]\n", stderr);
+	    "  report [--since DURATION]\n"
+	    "  domain verify DOMAIN [--selector S] [--key FILE] [--json]\n"
+	    "  domain verify --all [--json]\n"
+	    "  domain list [--json]\n"
+	    "  domain remove DOMAIN\n", stderr);
 	return (CTL_EX_USAGE);
 }
 
