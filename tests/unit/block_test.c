@@ -5,7 +5,6 @@
  * Times are given explicitly (pd_block_add takes the event time from
  * e->last_seen), so every row is deterministic.
  */
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +21,7 @@
 #include "buf.h"
 #include "db.h"
 #include "msg.h"
+#include "testutil.h"
 
 #define ROWS(a)	(sizeof(a) / sizeof((a)[0]))
 #define BAD(...) do { print_error(__VA_ARGS__); print_error("\n"); \
@@ -41,16 +41,9 @@ static int
 setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	struct buf err;
 
 	snprintf(f->dir, sizeof(f->dir), "/tmp/block_test.XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
-		return (-1);
-	buf_init(&err, 1024);
-	f->db = db_open(f->dir, 0, &err);
-	if (f->db == NULL)
-		print_error("db_open: %s\n", buf_str(&err));
-	buf_fini(&err);
+	f->db = tu_db_open(f->dir);
 	*state = f;
 	return (f->db ? 0 : -1);
 }
@@ -60,22 +53,9 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	char	 path[512];
-	DIR	*dp;
-	struct dirent *de;
 
 	db_txn_free(f->txn);
-	db_close(f->db);
-	if ((dp = opendir(f->dir)) != NULL) {
-		while ((de = readdir(dp)) != NULL)
-			if (de->d_name[0] != '.') {
-				snprintf(path, sizeof(path), "%s/%s", f->dir,
-				    de->d_name);
-				unlink(path);
-			}
-		closedir(dp);
-	}
-	rmdir(f->dir);
+	tu_db_remove(f->db, f->dir);
 	free(f);
 	return (0);
 }

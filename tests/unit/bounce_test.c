@@ -9,7 +9,6 @@
  * pd_ingest_apply() writes: blocks only for hard bounces, complaints per
  * sender domain, soft promotion, all or nothing per batch.
  */
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -394,14 +393,9 @@ static int
 setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	struct buf err;
 
 	snprintf(f->dir, sizeof(f->dir), "/tmp/bounce_test.XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
-		return (-1);
-	buf_init(&err, 1024);
-	f->db = db_open(f->dir, 0, &err);
-	buf_fini(&err);
+	f->db = tu_db_open(f->dir);
 	*state = f;
 	return (f->db ? 0 : -1);
 }
@@ -410,22 +404,9 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	char	 path[512];
-	DIR	*dp;
-	struct dirent *de;
 
 	db_txn_free(f->txn);
-	db_close(f->db);
-	if ((dp = opendir(f->dir)) != NULL) {
-		while ((de = readdir(dp)) != NULL)
-			if (de->d_name[0] != '.') {
-				snprintf(path, sizeof(path), "%s/%s", f->dir,
-				    de->d_name);
-				unlink(path);
-			}
-		closedir(dp);
-	}
-	rmdir(f->dir);
+	tu_db_remove(f->db, f->dir);
 	free(f);
 	return (0);
 }

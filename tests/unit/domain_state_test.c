@@ -3,7 +3,6 @@
  * round trip, walk order, removal, and a damaged record never read as
  * verified
  */
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +16,7 @@
 #include "buf.h"
 #include "db.h"
 #include "domain_state.h"
+#include "testutil.h"
 
 #define ROWS(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -29,14 +29,9 @@ static int
 setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	struct buf err;
 
 	snprintf(f->dir, sizeof(f->dir), "/tmp/domain_state_test.XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
-		return (-1);
-	buf_init(&err, 1024);
-	f->db = db_open(f->dir, 0, &err);
-	buf_fini(&err);
+	f->db = tu_db_open(f->dir);
 	*state = f;
 	return (f->db ? 0 : -1);
 }
@@ -45,21 +40,8 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	char	 path[512];
-	DIR	*dp;
-	struct dirent *de;
 
-	db_close(f->db);
-	if ((dp = opendir(f->dir)) != NULL) {
-		while ((de = readdir(dp)) != NULL)
-			if (de->d_name[0] != '.') {
-				snprintf(path, sizeof(path), "%s/%s", f->dir,
-				    de->d_name);
-				unlink(path);
-			}
-		closedir(dp);
-	}
-	rmdir(f->dir);
+	tu_db_remove(f->db, f->dir);
 	free(f);
 	return (0);
 }

@@ -1,6 +1,7 @@
 /*
  * testutil - what the unit tests share: files and captured warnings
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -8,11 +9,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "db.h"
 #include "testutil.h"
 
 void
@@ -56,4 +59,42 @@ tu_capture_end(struct buf *out)
 	while ((n = fread(chunk, 1, sizeof(chunk), tu_fp)) > 0)
 		buf_append(out, chunk, n);
 	fclose(tu_fp);
+}
+
+struct db *
+tu_db_open(char *dir)
+{
+	struct db *db;
+	struct buf err;
+
+	if (mkdtemp(dir) == NULL) {
+		print_error("mkdtemp %s: %s\n", dir, strerror(errno));
+		return (NULL);
+	}
+	buf_init(&err, 1024);
+	if ((db = db_open(dir, 0, &err)) == NULL)
+		print_error("db_open: %s\n", buf_str(&err));
+	buf_fini(&err);
+	return (db);
+}
+
+void
+tu_db_remove(struct db *db, const char *dir)
+{
+	char	 path[512];
+	DIR	*dp;
+	struct dirent *de;
+
+	if (db)
+		db_close(db);
+	if ((dp = opendir(dir)) != NULL) {
+		while ((de = readdir(dp)) != NULL)
+			if (de->d_name[0] != '.') {
+				snprintf(path, sizeof(path), "%s/%s", dir,
+				    de->d_name);
+				unlink(path);
+			}
+		closedir(dp);
+	}
+	rmdir(dir);
 }

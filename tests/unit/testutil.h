@@ -14,4 +14,11 @@ void	 tu_write_file(const char *name, const void *data, size_t len,
 void	 tu_capture_begin(void);
 void	 tu_capture_end(struct buf *out);
 
+/* tu_db_open() - a fresh LMDB state in a new directory made from dir, a
+ * mkdtemp(3) template; NULL after printing why */
+struct db;
+struct db *tu_db_open(char *dir);
+/* tu_db_remove() - close the state, remove its files and directory */
+void	 tu_db_remove(struct db *, const char *dir);
+
 #endif /* TESTUTIL_H */
