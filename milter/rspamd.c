@@ -78,6 +78,10 @@ mf_rspamd_global_init(void)
 		msg_fatal("curl_global_init failed");
 }
 
+static size_t mf_rspamd_write(char *, size_t, size_t, void *);
+static size_t mf_rspamd_read(char *, size_t, size_t, void *);
+
+/* mf_rspamd_create - a handle with what every request has in common */
 struct mf_rspamd *
 mf_rspamd_create(void)
 {
@@ -86,6 +90,14 @@ mf_rspamd_create(void)
 	if ((rs->curl = curl_easy_init()) == NULL)
 		msg_fatal("curl_easy_init failed");
 	buf_init(&rs->reply, RSPAMD_REPLY_MAX);
+	curl_easy_setopt(rs->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(rs->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(rs->curl, CURLOPT_ERRORBUFFER, rs->errbuf);
+	curl_easy_setopt(rs->curl, CURLOPT_WRITEFUNCTION, mf_rspamd_write);
+	curl_easy_setopt(rs->curl, CURLOPT_WRITEDATA, rs);
+	curl_easy_setopt(rs->curl, CURLOPT_READFUNCTION, mf_rspamd_read);
+	curl_easy_setopt(rs->curl, CURLOPT_READDATA, rs);
+	curl_easy_setopt(rs->curl, CURLOPT_POST, 1L);
 	return (rs);
 }
 
@@ -413,28 +425,16 @@ mf_rspamd_check(struct mf_rspamd *rs, const struct mf_rspamd_query *q,
 	rs->offset = 0;
 	rs->errbuf[0] = 0;
 	curl_easy_setopt(rs->curl, CURLOPT_URL, url);
-	curl_easy_setopt(rs->curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(rs->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(rs->curl, CURLOPT_TIMEOUT_MS, (long)q->timeout_ms);
 	curl_easy_setopt(rs->curl, CURLOPT_CONNECTTIMEOUT_MS,
 	    (long)q->timeout_ms);
 	curl_easy_setopt(rs->curl, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(rs->curl, CURLOPT_ERRORBUFFER, rs->errbuf);
-	curl_easy_setopt(rs->curl, CURLOPT_WRITEFUNCTION, mf_rspamd_write);
-	curl_easy_setopt(rs->curl, CURLOPT_WRITEDATA, rs);
-	curl_easy_setopt(rs->curl, CURLOPT_POST, 1L);
 	curl_easy_setopt(rs->curl, CURLOPT_POSTFIELDSIZE_LARGE,
 	    (curl_off_t)spool->size);
-	if (spool->fd < 0) {
-		/* In memory: libcurl sends from our buffer, no copy. */
-		curl_easy_setopt(rs->curl, CURLOPT_POSTFIELDS,
-		    spool->mem.data ? spool->mem.data : "");
-	} else {
-		curl_easy_setopt(rs->curl, CURLOPT_POSTFIELDS, NULL);
-		curl_easy_setopt(rs->curl, CURLOPT_READFUNCTION,
-		    mf_rspamd_read);
-		curl_easy_setopt(rs->curl, CURLOPT_READDATA, rs);
-	}
+	/* In memory: libcurl sends from our buffer, no copy; from a file:
+	 * the read callback, as libcurl sends. */
+	curl_easy_setopt(rs->curl, CURLOPT_POSTFIELDS, spool->fd >= 0 ? NULL :
+	    spool->mem.data ? spool->mem.data : "");
 	rc = curl_easy_perform(rs->curl);
 	curl_easy_setopt(rs->curl, CURLOPT_HTTPHEADER, NULL);
 	curl_slist_free_all(h);
