@@ -425,7 +425,9 @@ mf_header(SMFICTX *ctx, char *name, char *value)
 		    m->line.len));
 		mf_spool(m, m->line.data, m->line.len);
 	}
-	if (buf_putc(&m->hdrnames, '\n') < 0 || buf_puts(&m->hdrnames, name) < 0)
+	/* Rspamd's header removals count the headers of a name. */
+	if (m->scoring && (buf_putc(&m->hdrnames, '\n') < 0
+	    || buf_puts(&m->hdrnames, name) < 0))
 		mf_verdict_set(&m->verdict, CHECK_REJECT, "554", "5.6.0 message "
 		    "refused: header names longer than 1 MB in all");
 	if (m->verdict.result == CHECK_DUNNO && (strcasecmp(name, "From") == 0
