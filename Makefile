@@ -19,7 +19,8 @@ LDLIBS_TEST = $(LDLIBS_CTL) -lcurl
 COMMON_SRC = $(wildcard common/*.c)
 COMMON_OBJ = $(COMMON_SRC:.c=.o)
 # policyd/ code shared by the daemon and outpostctl
-PD_LIB_SRC = policyd/block.c policyd/rate.c policyd/request.c \
+PD_LIB_SRC = policyd/block.c policyd/block_filter.c policyd/rate.c \
+	  policyd/request.c \
 	  policyd/bounce.c policyd/bounce_msg.c policyd/bounce_log.c \
 	  policyd/ingest.c \
 	  policyd/dnstxt.c policyd/dkim.c policyd/dmarc.c policyd/spf.c

@@ -17,6 +17,9 @@
 #define RATE_LIMITS_MAX		8	/* windows in one limit list */
 #define BLOCK_TEXT_MAX		512	/* remote reply kept in an entry */
 #define BLOCK_WHO_MAX		64	/* who made a manual change */
+#define BLOCK_JOURNAL_MAX	4096	/* new blocklist keys kept for the
+					 * daemon to catch up from; further
+					 * behind, it rebuilds its filter */
 #define TEXT_REPLY_MAX		100	/* client text quoted in a reply or log */
 /* Bounce and complaint ingestion (outpostctl ingest, bounce classify). */
 #define BOUNCE_LINE_MAX		8192	/* one mail log line; syslog lines are

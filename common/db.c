@@ -168,6 +168,12 @@ db_read_end(struct db_txn *t)
 		mdb_txn_reset(t->txn);
 }
 
+unsigned long
+db_txn_id(struct db_txn *t)
+{
+	return (t && t->txn ? (unsigned long)mdb_txn_id(t->txn) : 0);
+}
+
 struct db_txn *
 db_txn_free(struct db_txn *t)
 {

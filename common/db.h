@@ -32,6 +32,9 @@ struct db *db_close(struct db *);		/* returns NULL */
  */
 int	 db_read_begin(struct db *, struct db_txn **cache, const char **why);
 void	 db_read_end(struct db_txn *);
+/* db_txn_id() - the snapshot a read transaction sees: it changes when
+ * any process has committed a write since */
+unsigned long db_txn_id(struct db_txn *);
 struct db_txn *db_txn_free(struct db_txn *);
 
 /*

@@ -1,6 +1,7 @@
 /*
  * block - the hard-bounce blocklist and its audit trail, in LMDB
- * SYNOPSIS	switch (pd_block_lookup(txn, rcpt, delim, expiry, now, &e)) ...
+ * SYNOPSIS	switch (pd_block_lookup(txn, filter, rcpt, delim, expiry, now,
+ *		    &e)) ...
  *		pd_block_add(db, &e, who, why, &err);
  * DESCRIPTION	DB_BLOCK maps a lower-case address ("user@domain",
  *		"user+ext@domain" or "@domain") to one entry. The value is
@@ -35,6 +36,7 @@
 
 #include "addr.h"
 #include "block.h"
+#include "block_filter.h"
 #include "msg.h"
 #include "mymalloc.h"
 
@@ -339,14 +341,16 @@ block_fold(const char *addr, char *out)
 
 /* block_try - one key: 1 when it holds an entry in force, 0, -1 */
 static int
-block_try(struct db_txn *txn, const char *key, uint64_t expiry, int64_t now,
-    struct pd_block_entry *e)
+block_try(struct db_txn *txn, const struct pd_block_filter *filter,
+    const char *key, uint64_t expiry, int64_t now, struct pd_block_entry *e)
 {
 	const void *val;
-	size_t	 vlen;
+	size_t	 vlen, klen = strlen(key);
 	int	 rc;
 
-	if ((rc = db_get(txn, DB_BLOCK, key, strlen(key), &val, &vlen)) <= 0)
+	if (!pd_block_filter_maybe(filter, key, klen))
+		return (0);
+	if ((rc = db_get(txn, DB_BLOCK, key, klen, &val, &vlen)) <= 0)
 		return (rc);
 	if (pd_block_decode(val, vlen, e) < 0) {
 		msg_warn("blocklist entry for %s: unknown format, ignored",
@@ -355,13 +359,14 @@ block_try(struct db_txn *txn, const char *key, uint64_t expiry, int64_t now,
 	}
 	if (pd_block_expired(e, expiry, now))
 		return (0);
-	memcpy(e->address, key, strlen(key) + 1);
+	memcpy(e->address, key, klen + 1);
 	return (1);
 }
 
 int
-pd_block_lookup(struct db_txn *txn, const char *rcpt, const char *delim,
-    uint64_t expiry, int64_t now, struct pd_block_entry *e)
+pd_block_lookup(struct db_txn *txn, const struct pd_block_filter *filter,
+    const char *rcpt, const char *delim, uint64_t expiry, int64_t now,
+    struct pd_block_entry *e)
 {
 	char	 key[ADDR_MAX + 1], alt[ADDR_MAX + 1];
 	const char *domain;
@@ -369,21 +374,22 @@ pd_block_lookup(struct db_txn *txn, const char *rcpt, const char *delim,
 
 	if (block_fold(rcpt, key) < 0)
 		return (0);		/* cannot be a key: see ADDR_MAX */
-	if ((rc = block_try(txn, key, expiry, now, e)) != 0)
+	if ((rc = block_try(txn, filter, key, expiry, now, e)) != 0)
 		return (rc);
 	if (addr_strip_ext(key, delim, alt, sizeof(alt)) == 1
-	    && (rc = block_try(txn, alt, expiry, now, e)) != 0)
+	    && (rc = block_try(txn, filter, alt, expiry, now, e)) != 0)
 		return (rc);
 	if (key[0] == '@' || (domain = addr_domain(key)) == NULL
 	    || *domain == 0)
 		return (0);
 	alt[0] = '@';
 	memcpy(alt + 1, domain, strlen(domain) + 1);	/* shorter than key */
-	return (block_try(txn, alt, expiry, now, e));
+	return (block_try(txn, filter, alt, expiry, now, e));
 }
 
 int
-pd_block_lookup_sender(struct db_txn *txn, const char *rcpt,
+pd_block_lookup_sender(struct db_txn *txn,
+    const struct pd_block_filter *filter, const char *rcpt,
     const char *sender_domain, const char *delim, uint64_t expiry,
     int64_t now, struct pd_block_entry *e)
 {
@@ -396,14 +402,14 @@ pd_block_lookup_sender(struct db_txn *txn, const char *rcpt,
 	n = snprintf(both, sizeof(both), "%s>%s", key, sender_domain);
 	if (n < 0 || (size_t)n >= sizeof(both) || block_fold(both, both) < 0)
 		return (0);
-	if ((rc = block_try(txn, both, expiry, now, e)) != 0)
+	if ((rc = block_try(txn, filter, both, expiry, now, e)) != 0)
 		return (rc);
 	if (addr_strip_ext(key, delim, alt, sizeof(alt)) != 1)
 		return (0);
 	n = snprintf(both, sizeof(both), "%s>%s", alt, sender_domain);
 	if (n < 0 || (size_t)n >= sizeof(both) || block_fold(both, both) < 0)
 		return (0);
-	return (block_try(txn, both, expiry, now, e));
+	return (block_try(txn, filter, both, expiry, now, e));
 }
 
 int
@@ -583,7 +589,11 @@ block_upsert(struct db_txn *txn, const struct pd_block_entry *in,
 		*why = "blocklist entry too long";
 		return (-1);
 	}
-	if (db_put(txn, DB_BLOCK, key, strlen(key), val, vlen) < 0) {
+	/* A new key is journaled for the daemons' filters; an import
+	 * renews them all instead (block_batch_txn). */
+	if (db_put(txn, DB_BLOCK, key, strlen(key), val, vlen) < 0
+	    || (!found && !import && pd_block_journal_add(txn, key,
+	    strlen(key)) < 0)) {
 		*why = db_strerror(txn);
 		return (-1);
 	}
@@ -609,6 +619,10 @@ block_batch_txn(struct db_txn *txn, void *ctx, const char **why)
 	struct block_batch *b = ctx;
 	size_t	 i;
 
+	if (b->import && pd_block_journal_renew(txn) < 0) {
+		*why = db_strerror(txn);
+		return (-1);
+	}
 	for (i = 0; i < b->n; i++)
 		if (block_upsert(txn, b->sorted ? b->sorted[i] : &b->v[i],
 		    b->who, b->why, b->import, b->now, why) < 0)

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include "buf.h"
 #include "check.h"
+#include "block_filter.h"
 #include "db.h"
 #include "rate.h"
 #include "request.h"
@@ -15,6 +16,7 @@ struct pd_ctx {
 	struct pd_request *req;
 	struct db *db;
 	struct db_txn *txn;		/* the request's read transaction */
+	struct pd_block_filter *filter;	/* blocklist keys; NULL: none yet */
 	struct pd_rate_store *rates;
 	int64_t	 now;
 	struct buf reply;		/* "X.Y.Z text", or "5NN X.Y.Z text" */

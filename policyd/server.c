@@ -11,6 +11,12 @@
  *
  *		A request costs one LMDB read transaction (reused) and no
  *		allocation, except the first time a rate-limit key is seen.
+ *		Recipients are first looked for in a filter of the
+ *		blocklist's keys (block_filter.c), built at start; when a
+ *		request's snapshot shows that someone wrote to the state,
+ *		the keys journaled since are added to it. After an import
+ *		it is dropped, and built again at the first tick at which
+ *		the blocklist has held still for a second.
  * DIAGNOSTICS	A line over POLICY_LINE_MAX, a NUL byte, a line without
  *		"=", too many attributes: logged, connection closed; Postfix
  *		then tempfails that one SMTP command. EOF in the middle of a
@@ -64,6 +70,8 @@ struct pd_server {
 	size_t	 conns_size;
 	struct db *db;
 	struct db_txn *rtxn;		/* reused read transaction */
+	unsigned long filter_txnid;	/* snapshot the filter follows */
+	uint64_t filter_epoch;		/* journal epoch at the last tick */
 	struct pd_rate_store *rates;
 	struct pd_ctx ctx;
 	struct buf reply;
@@ -166,6 +174,58 @@ pd_accept_resume(struct pd_server *s)
 	s->accept_paused = 0;
 }
 
+/* pd_filter_follow - a new snapshot: add the keys journaled since to the
+ * blocklist filter, or drop it when only a rebuild will do (lookups go
+ * to LMDB until pd_filter_rebuild) */
+static void
+pd_filter_follow(struct pd_server *s)
+{
+	unsigned long id = db_txn_id(s->rtxn);
+
+	if (id == s->filter_txnid)
+		return;
+	s->filter_txnid = id;
+	if (s->ctx.filter && pd_block_filter_update(s->ctx.filter,
+	    s->rtxn) != 0) {
+		msg_info("blocklist changed in bulk: looking every recipient "
+		    "up until its filter is rebuilt");
+		s->ctx.filter = pd_block_filter_free(s->ctx.filter);
+	}
+}
+
+/* pd_filter_rebuild - no filter: build one, at start (now) or once the
+ * journal's epoch has held still for a tick (an import commits in
+ * batches, each of which would otherwise cost a rebuild) */
+static void
+pd_filter_rebuild(struct pd_server *s, int now)
+{
+	struct timespec t0, t1;
+	uint64_t epoch;
+	const char *why;
+
+	if (s->ctx.filter)
+		return;
+	if (db_read_begin(s->db, &s->rtxn, &why) < 0) {
+		msg_warn("blocklist filter: state read transaction: %s", why);
+		return;
+	}
+	if (pd_block_journal_epoch(s->rtxn, &epoch) == 0
+	    && (now || epoch == s->filter_epoch)) {
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		s->ctx.filter = pd_block_filter_build(s->rtxn);
+		s->filter_txnid = db_txn_id(s->rtxn);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if (s->ctx.filter)
+			msg_info("blocklist filter: %zu keys in %zu kB, built "
+			    "in %ld ms", pd_block_filter_keys(s->ctx.filter),
+			    pd_block_filter_bytes(s->ctx.filter) >> 10,
+			    (long)((t1.tv_sec - t0.tv_sec) * 1000
+			    + (t1.tv_nsec - t0.tv_nsec) / 1000000));
+	}
+	s->filter_epoch = epoch;
+	db_read_end(s->rtxn);
+}
+
 /* pd_answer - decide one complete request into s->reply */
 static void
 pd_answer(struct pd_server *s, struct pd_conn *c)
@@ -177,8 +237,10 @@ pd_answer(struct pd_server *s, struct pd_conn *c)
 	s->ctx.txn = NULL;
 	if (db_read_begin(s->db, &s->rtxn, &why) < 0)
 		msg_warn("state read transaction: %s", why);
-	else
+	else {
 		s->ctx.txn = s->rtxn;
+		pd_filter_follow(s);
+	}
 	pd_checks_run(&s->ctx, &s->reply);
 	if (s->ctx.txn)
 		db_read_end(s->ctx.txn);
@@ -318,6 +380,7 @@ pd_tick(struct pd_server *s)
 	size_t	 fd;
 
 	pd_flush(s);
+	pd_filter_rebuild(s, 0);
 	/* Keep memory for the senders that are active. */
 	if (++s->ticks % 60 == 0)
 		pd_rate_store_evict(s->rates, (uint64_t)now);
@@ -424,6 +487,7 @@ pd_server_setup(struct pd_server *s)
 	buf_init(&s->ctx.reply, 1024);
 	buf_init(&s->ctx.log, 2048);
 	buf_init(&s->reply, 2048);
+	pd_filter_rebuild(s, 1);
 }
 
 /* pd_server_teardown - close everything, for a clean exit */
@@ -441,6 +505,7 @@ pd_server_teardown(struct pd_server *s)
 	xfree(s->conns);
 	s->rates = pd_rate_store_free(s->rates);
 	s->rtxn = db_txn_free(s->rtxn);
+	s->ctx.filter = pd_block_filter_free(s->ctx.filter);
 	buf_fini(&s->ctx.reply);
 	buf_fini(&s->ctx.log);
 	buf_fini(&s->reply);

@@ -196,3 +196,31 @@ def test_sighup_keeps_connections(pd, tmp_path):
     s.sendall(encode_request(data))
     assert read_reply(s).startswith("DEFER_IF_PERMIT 4.7.1 rate limit 1 msg/1h")
     s.close()
+
+
+def test_blocklist_changes_while_serving(pd, tmp_path):
+    """outpostctl writes while the daemon serves: a single add is refused
+    at the next request (the daemon follows the journal), an import too
+    (looked up directly while the daemon's filter is dropped), and both
+    still after the filter has been rebuilt."""
+    def answer(rcpt):
+        return pd.request(rcpt_request("a@b.example", rcpt))
+
+    assert pd.wait_log("blocklist filter: 0 keys")
+    assert answer("one@dest.example") == "DUNNO"
+    pd.ctl("blocklist", "add", "one@dest.example")
+    assert answer("one@dest.example").startswith("550 5.1.1 ")
+    bulk = tmp_path / "bulk"
+    bulk.write_text("".join(f"bulk{i}@dest.example 5.1.1 user unknown\n"
+                            for i in range(5000)))
+    pd.ctl("blocklist", "import", str(bulk))
+    assert answer("bulk4999@dest.example").startswith("550 5.1.1 ")
+    assert pd.wait_log("blocklist changed in bulk")
+    # Rebuilt once the blocklist has held still for a second: 5000
+    # imported, dead@ and one@.
+    assert pd.wait_log("blocklist filter: 5002 keys")
+    for rcpt in ("bulk0@dest.example", "bulk2500@dest.example",
+                 "one@dest.example", "dead@dest.example"):
+        assert answer(rcpt).startswith("550 5.1.1 "), rcpt
+    assert answer("bulk5000@dest.example") == "DUNNO"
+    still_serving(pd)

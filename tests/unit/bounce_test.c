@@ -441,9 +441,9 @@ blocked(struct fixture *f, const char *rcpt, const char *sender_domain,
 
 	if (db_read_begin(f->db, &f->txn, &why) < 0)
 		fail_msg("db_read_begin: %s", why);
-	rc = sender_domain ? pd_block_lookup_sender(f->txn, rcpt,
-	    sender_domain, "+", 0, now, &e) : pd_block_lookup(f->txn, rcpt,
-	    "+", 0, now, &e);
+	rc = sender_domain ? pd_block_lookup_sender(f->txn, NULL, rcpt,
+	    sender_domain, "+", 0, now, &e) : pd_block_lookup(f->txn, NULL,
+	    rcpt, "+", 0, now, &e);
 	db_read_end(f->txn);
 	return (rc);
 }

@@ -2,7 +2,7 @@
  * db_test - the LMDB state environment: put, get, del, walk, update
  *
  * Every case works in one environment under a private mkdtemp(3)
- * directory. Map growth past the initial 256 MB is not exercised (too
+ * directory. Map growth past the initial 1 GB is not exercised (too
  * slow for a unit test); a few thousand records and a read-only reopen
  * are.
  */
