@@ -30,7 +30,9 @@
 #include "msg.h"
 #include "mymalloc.h"
 
-#define DB_MAPSIZE_INITIAL	((size_t)256 << 20)	/* grows on demand */
+#define DB_MAPSIZE_INITIAL	((size_t)1 << 30)	/* address space, not disk:
+						 * the file grows with its
+						 * data; the map on demand */
 #define DB_GROW_TRIES		8
 
 static const char *db_names[DB_NAMES] = {
