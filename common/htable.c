@@ -4,6 +4,10 @@
  *		from the network (sender addresses), so the hash is seeded
  *		per table from the kernel's random source: an attacker who
  *		cannot guess the seed cannot aim every key at one bucket.
+ *		An entry is one allocation that holds its key and the key's
+ *		hash: a lookup compares the hash before the string, so it
+ *		reads a key only when it is very likely the one sought, and
+ *		growing the table hashes no string again.
  */
 #include <string.h>
 #include <sys/random.h>
@@ -44,7 +48,7 @@ htable_init(struct htable *t, size_t hint)
 	t->seed ^= 0xcbf29ce484222325ULL;
 }
 
-/* htable_grow - double the slots and rehash */
+/* htable_grow - double the slots and relink, by the stored hashes */
 static void
 htable_grow(struct htable *t)
 {
@@ -55,7 +59,7 @@ htable_grow(struct htable *t)
 		struct htable_entry *e, *next;
 
 		for (e = t->slot[i]; e; e = next) {
-			size_t	 n = htable_hash(t, e->key) & (size - 1);
+			size_t	 n = e->hash & (size - 1);
 
 			next = e->next;
 			e->next = slot[n];
@@ -67,15 +71,22 @@ htable_grow(struct htable *t)
 	t->size = size;
 }
 
-struct htable_entry *
-htable_locate(const struct htable *t, const char *key)
+/* htable_chain - the entry of key, whose hash is h, or NULL */
+static struct htable_entry *
+htable_chain(const struct htable *t, const char *key, unsigned long long h)
 {
 	struct htable_entry *e;
 
-	for (e = t->slot[htable_hash(t, key) & (t->size - 1)]; e; e = e->next)
-		if (strcmp(e->key, key) == 0)
+	for (e = t->slot[h & (t->size - 1)]; e; e = e->next)
+		if (e->hash == h && strcmp(e->key, key) == 0)
 			return (e);
 	return (NULL);
+}
+
+struct htable_entry *
+htable_locate(const struct htable *t, const char *key)
+{
+	return (htable_chain(t, key, htable_hash(t, key)));
 }
 
 void *
@@ -89,17 +100,19 @@ htable_find(const struct htable *t, const char *key)
 struct htable_entry *
 htable_enter(struct htable *t, const char *key, void *value)
 {
+	unsigned long long h = htable_hash(t, key);
+	size_t	 len = strlen(key), n;
 	struct htable_entry *e;
-	size_t	 n;
 
-	if (htable_locate(t, key))
+	if (htable_chain(t, key, h))
 		return (NULL);
 	if (t->used >= t->size)
 		htable_grow(t);
-	e = xmalloc(sizeof(*e));
-	e->key = xstrdup(key);
+	e = xmalloc(offsetof(struct htable_entry, key) + len + 1);
+	memcpy(e->key, key, len + 1);
 	e->value = value;
-	n = htable_hash(t, key) & (t->size - 1);
+	e->hash = h;
+	n = h & (t->size - 1);
 	e->next = t->slot[n];
 	t->slot[n] = e;
 	t->used++;
@@ -109,15 +122,14 @@ htable_enter(struct htable *t, const char *key, void *value)
 void *
 htable_delete(struct htable *t, const char *key)
 {
+	unsigned long long h = htable_hash(t, key);
 	struct htable_entry **ep, *e;
 	void	*value;
 
-	for (ep = &t->slot[htable_hash(t, key) & (t->size - 1)]; (e = *ep);
-	    ep = &e->next) {
-		if (strcmp(e->key, key) == 0) {
+	for (ep = &t->slot[h & (t->size - 1)]; (e = *ep); ep = &e->next) {
+		if (e->hash == h && strcmp(e->key, key) == 0) {
 			*ep = e->next;
 			value = e->value;
-			xfree(e->key);
 			xfree(e);
 			t->used--;
 			return (value);
@@ -156,7 +168,6 @@ htable_delete_if(struct htable *t, int (*pred)(struct htable_entry *, void *),
 			*ep = e->next;
 			if (free_value)
 				free_value(e->value);
-			xfree(e->key);
 			xfree(e);
 			t->used--;
 			n++;
@@ -175,7 +186,6 @@ htable_fini(struct htable *t, void (*free_value)(void *))
 			next = e->next;
 			if (free_value)
 				free_value(e->value);
-			xfree(e->key);
 			xfree(e);
 		}
 	t->slot = xfree(t->slot);

@@ -3,10 +3,17 @@
 #define HTABLE_H
 #include <stddef.h>
 
+/*
+ * One allocation per entry, the key inside it. An entry stays at its
+ * address from htable_enter() until it is deleted (growing the table
+ * relinks entries, it never moves them).
+ */
 struct htable_entry {
 	struct htable_entry *next;
-	char	*key;			/* owned by the table */
 	void	*value;			/* owned by the caller */
+	unsigned long long hash;	/* of key: compared before the key,
+					 * reused when the table grows */
+	char	 key[];			/* owned by the table */
 };
 
 struct htable {
@@ -30,7 +37,7 @@ void	 htable_walk(const struct htable *, void (*fn)(struct htable_entry *,
  * free_value on their values; returns how many went */
 size_t	 htable_delete_if(struct htable *, int (*pred)(struct htable_entry *,
 		    void *), void *ctx, void (*free_value)(void *));
-/* htable_fini() frees keys and calls free_value (may be NULL) on values */
+/* htable_fini() frees entries and calls free_value (may be NULL) on values */
 void	 htable_fini(struct htable *, void (*free_value)(void *));
 
 #endif /* HTABLE_H */

@@ -28,7 +28,6 @@
 struct pd_rate_key {
 	char	 key[TABLE_KEY_MAX + 1];	/* "sender:bob@example.com" */
 	struct pd_rate_spec spec;
-	struct pd_rate_state *state;
 };
 
 /* pd_rate_types_now - rate_limit_keys as types, parsed once per load */
@@ -112,10 +111,9 @@ pd_rate_check(struct pd_ctx *ctx)
 	if (rcpts == 0)
 		rcpts = 1;
 	for (i = 0; i < n; i++) {
-		keys[i].state = pd_rate_store_get(ctx->rates, ctx->txn,
-		    keys[i].key);
-		if ((idx = pd_rate_apply(keys[i].state, &keys[i].spec, rcpts,
-		    (uint64_t)ctx->now, 1, &wait)) < 0)
+		if ((idx = pd_rate_store_apply(ctx->rates, ctx->txn,
+		    keys[i].key, &keys[i].spec, rcpts, (uint64_t)ctx->now, 1,
+		    &wait)) < 0)
 			continue;
 		pd_rate_limit_format(&keys[i].spec.lim[idx], lim, sizeof(lim));
 		format_duration(frees, sizeof(frees), wait);
@@ -153,10 +151,8 @@ pd_rate_check(struct pd_ctx *ctx)
 		}
 	}
 	if (at_data)
-		for (i = 0; i < n; i++) {
-			pd_rate_apply(keys[i].state, &keys[i].spec, rcpts,
-			    (uint64_t)ctx->now, 0, &wait);
-			pd_rate_store_dirty(ctx->rates, keys[i].state);
-		}
+		for (i = 0; i < n; i++)
+			pd_rate_store_apply(ctx->rates, ctx->txn, keys[i].key,
+			    &keys[i].spec, rcpts, (uint64_t)ctx->now, 0, &wait);
 	return (CHECK_DUNNO);
 }

@@ -258,41 +258,50 @@ pd_rate_add(struct pd_rate_counter *c, uint32_t cost, uint64_t now)
 	c->cur = (c->cur > UINT32_MAX - cost) ? UINT32_MAX : c->cur + cost;
 }
 
-void
-pd_rate_sync(struct pd_rate_state *st, const struct pd_rate_spec *spec)
+/* pd_rate_match - c: one counter per limit of spec, in its order, with
+ * the counts of the one of old[0..nold) of the same window and unit */
+static void
+pd_rate_match(struct pd_rate_counter *c, const struct pd_rate_counter *old,
+    uint32_t nold, const struct pd_rate_spec *spec)
 {
-	struct pd_rate_state old = *st;
 	uint32_t i, j;
 
-	st->version = PD_RATE_VERSION;
-	st->n = (uint32_t)spec->n;
-	for (i = 0; i < st->n; i++) {
-		struct pd_rate_counter *c = &st->c[i];
-
-		memset(c, 0, sizeof(*c));
-		c->window = spec->lim[i].window;
-		c->unit = spec->lim[i].unit;
-		for (j = 0; j < old.n && j < RATE_LIMITS_MAX; j++)
-			if (old.c[j].window == c->window
-			    && old.c[j].unit == c->unit) {
-				*c = old.c[j];
+	for (i = 0; i < (uint32_t)spec->n; i++) {
+		memset(&c[i], 0, sizeof(c[i]));
+		c[i].window = spec->lim[i].window;
+		c[i].unit = spec->lim[i].unit;
+		for (j = 0; j < nold; j++)
+			if (old[j].window == c[i].window
+			    && old[j].unit == c[i].unit) {
+				c[i] = old[j];
 				break;
 			}
 	}
 }
 
-int
-pd_rate_apply(struct pd_rate_state *st, const struct pd_rate_spec *spec,
+void
+pd_rate_sync(struct pd_rate_state *st, const struct pd_rate_spec *spec)
+{
+	struct pd_rate_state old = *st;
+
+	st->version = PD_RATE_VERSION;
+	st->n = (uint32_t)spec->n;
+	pd_rate_match(st->c, old.c, old.n < RATE_LIMITS_MAX ? old.n :
+	    RATE_LIMITS_MAX, spec);
+}
+
+/* pd_rate_decide - pd_rate_apply() on counters already synced to spec */
+static int
+pd_rate_decide(struct pd_rate_counter *c, const struct pd_rate_spec *spec,
     uint32_t rcpts, uint64_t now, int dry, uint64_t *wait)
 {
 	int	 i, worst = -1;
 	uint64_t w, max = 0;
 
-	pd_rate_sync(st, spec);
 	for (i = 0; i < spec->n; i++) {
 		uint32_t cost = spec->lim[i].unit == PD_RATE_MSG ? 1 : rcpts;
 
-		if ((w = pd_rate_wait(&st->c[i], &spec->lim[i], cost, now)) > max) {
+		if ((w = pd_rate_wait(&c[i], &spec->lim[i], cost, now)) > max) {
 			max = w;
 			worst = i;
 		}
@@ -303,9 +312,17 @@ pd_rate_apply(struct pd_rate_state *st, const struct pd_rate_spec *spec,
 	}
 	if (!dry)
 		for (i = 0; i < spec->n; i++)
-			pd_rate_add(&st->c[i], spec->lim[i].unit == PD_RATE_MSG
+			pd_rate_add(&c[i], spec->lim[i].unit == PD_RATE_MSG
 			    ? 1 : rcpts, now);
 	return (-1);
+}
+
+int
+pd_rate_apply(struct pd_rate_state *st, const struct pd_rate_spec *spec,
+    uint32_t rcpts, uint64_t now, int dry, uint64_t *wait)
+{
+	pd_rate_sync(st, spec);
+	return (pd_rate_decide(st->c, spec, rcpts, now, dry, wait));
 }
 
 size_t
@@ -411,11 +428,19 @@ pd_rate_key(char *key, size_t len, const char *type, const char *value)
 
 /* The daemon's store. */
 
+/*
+ * One key in memory: only the counters its limits need (usually 1-3 of
+ * RATE_LIMITS_MAX), in one allocation of exactly that size. When the
+ * limits of a key change to another number of windows, the item is
+ * reallocated to fit and so may move. Hence the one pointer to an item is
+ * the value of its hash-table entry (updated when it moves), and what
+ * refers to a key elsewhere holds the entry, which never moves: the
+ * dirty list is a vector of entries, and callers name keys, not items.
+ */
 struct pd_rate_item {
-	struct pd_rate_state st;
-	const char *key;		/* owned by the hash table */
-	struct pd_rate_item *next_dirty;
-	int	 dirty;
+	int	 dirty;			/* its entry is in the dirty vector */
+	uint32_t n;			/* counters */
+	struct pd_rate_counter c[];
 };
 
 /*
@@ -444,7 +469,9 @@ struct pd_rate_store {
 	struct htable keys;		/* key -> struct pd_rate_item */
 	struct htable gone;		/* evicted keys: their records are
 					 * deleted at the next flush */
-	struct pd_rate_item *dirty;	/* to write at the next flush */
+	struct htable_entry **dirty;	/* keys to write at the next flush */
+	size_t	 ndirty;
+	size_t	 dirty_size;		/* room in dirty */
 	struct buf batch;		/* the next batch, being filled */
 	struct pd_rate_writer *writer;	/* NULL: flush in the caller */
 };
@@ -460,7 +487,6 @@ pd_rate_store_create(void)
 	return (s);
 }
 
-static void pd_rate_mark(struct pd_rate_store *, struct pd_rate_item *);
 static void pd_rate_redirty(struct pd_rate_store *, struct buf *);
 
 /* A batch record's key, for sorting. */
@@ -609,51 +635,111 @@ pd_rate_store_free(struct pd_rate_store *s)
 	pd_rate_writer_stop(s);
 	htable_fini(&s->keys, free);
 	htable_fini(&s->gone, NULL);
+	xfree(s->dirty);
 	buf_fini(&s->batch);
 	return (xfree(s));
 }
 
-/* pd_rate_mark - queue an item for the next flush */
-static void
-pd_rate_mark(struct pd_rate_store *s, struct pd_rate_item *it)
+/* pd_rate_item_size - the bytes of an item with n counters */
+static size_t
+pd_rate_item_size(uint32_t n)
 {
-	if (!it->dirty) {
-		it->dirty = 1;
-		it->next_dirty = s->dirty;
-		s->dirty = it;
-	}
+	return (offsetof(struct pd_rate_item, c)
+	    + n * sizeof(struct pd_rate_counter));
 }
 
-struct pd_rate_state *
-pd_rate_store_get(struct pd_rate_store *s, struct db_txn *txn, const char *key)
+/* pd_rate_item_state - the stored form of an item into st; its size */
+static size_t
+pd_rate_item_state(const struct pd_rate_item *it, struct pd_rate_state *st)
+{
+	st->version = PD_RATE_VERSION;
+	st->n = it->n;
+	memcpy(st->c, it->c, it->n * sizeof(it->c[0]));
+	return (pd_rate_state_size(st));
+}
+
+/* pd_rate_item_sync - pd_rate_sync() for the item of entry e: it is
+ * reallocated when the number of counters changes, and e follows it */
+static struct pd_rate_item *
+pd_rate_item_sync(struct htable_entry *e, const struct pd_rate_spec *spec)
+{
+	struct pd_rate_item *it = e->value;
+	struct pd_rate_counter old[RATE_LIMITS_MAX];
+	uint32_t nold = it->n;
+
+	memcpy(old, it->c, nold * sizeof(old[0]));
+	if ((uint32_t)spec->n != nold)
+		e->value = it = xrealloc(it, pd_rate_item_size(spec->n));
+	it->n = (uint32_t)spec->n;
+	pd_rate_match(it->c, old, nold, spec);
+	return (it);
+}
+
+/* pd_rate_mark - queue the key of entry e for the next flush */
+static void
+pd_rate_mark(struct pd_rate_store *s, struct htable_entry *e)
+{
+	struct pd_rate_item *it = e->value;
+
+	if (it->dirty)
+		return;
+	if (s->ndirty == s->dirty_size) {
+		s->dirty_size = s->dirty_size ? 2 * s->dirty_size : 1024;
+		s->dirty = xrealloc(s->dirty, s->dirty_size * sizeof(*s->dirty));
+	}
+	s->dirty[s->ndirty++] = e;
+	it->dirty = 1;
+}
+
+/* pd_rate_store_entry - the entry of key, its state loaded from txn (may
+ * be NULL) on first use */
+static struct htable_entry *
+pd_rate_store_entry(struct pd_rate_store *s, struct db_txn *txn,
+    const char *key)
 {
 	struct htable_entry *e;
 	struct pd_rate_item *it;
+	struct pd_rate_state st;
 	const void *data;
 	size_t	 len;
 
-	if ((it = htable_find(&s->keys, key)) == NULL) {
-		it = xcalloc(1, sizeof(*it));
-		it->st.version = PD_RATE_VERSION;
-		if (txn && db_get(txn, DB_RATE, key, strlen(key), &data,
-		    &len) == 1 && pd_rate_state_decode(data, len, &it->st) < 0) {
-			msg_warn("rate-limit state for %.100s: unknown format,"
-			    " starting from zero", key);
-			memset(&it->st, 0, sizeof(it->st));
-			it->st.version = PD_RATE_VERSION;
-		}
-		e = htable_enter(&s->keys, key, it);
-		it->key = e->key;
-		htable_delete(&s->gone, key);	/* back: keep its record */
+	if ((e = htable_locate(&s->keys, key)) != NULL)
+		return (e);
+	st.n = 0;
+	if (txn && db_get(txn, DB_RATE, key, strlen(key), &data, &len) == 1
+	    && pd_rate_state_decode(data, len, &st) < 0) {
+		msg_warn("rate-limit state for %.100s: unknown format,"
+		    " starting from zero", key);
+		st.n = 0;
 	}
-	return (&it->st);
+	it = xmalloc(pd_rate_item_size(st.n));
+	it->dirty = 0;
+	it->n = st.n;
+	memcpy(it->c, st.c, st.n * sizeof(st.c[0]));
+	e = htable_enter(&s->keys, key, it);
+	htable_delete(&s->gone, key);	/* back: keep its record */
+	return (e);
 }
 
 void
-pd_rate_store_dirty(struct pd_rate_store *s, struct pd_rate_state *st)
+pd_rate_store_get(struct pd_rate_store *s, struct db_txn *txn,
+    const char *key, struct pd_rate_state *st)
 {
-	/* st is the first member of its item (pd_rate_store_get). */
-	pd_rate_mark(s, (struct pd_rate_item *)(void *)st);
+	pd_rate_item_state(pd_rate_store_entry(s, txn, key)->value, st);
+}
+
+int
+pd_rate_store_apply(struct pd_rate_store *s, struct db_txn *txn,
+    const char *key, const struct pd_rate_spec *spec, uint32_t rcpts,
+    uint64_t now, int dry, uint64_t *wait)
+{
+	struct htable_entry *e = pd_rate_store_entry(s, txn, key);
+	struct pd_rate_item *it = pd_rate_item_sync(e, spec);
+	int	 idx = pd_rate_decide(it->c, spec, rcpts, now, dry, wait);
+
+	if (!dry)
+		pd_rate_mark(s, e);
+	return (idx);
 }
 
 struct pd_rate_flush_ctx {
@@ -702,7 +788,7 @@ pd_rate_flush_reset(const void *k, size_t kl, const void *v, size_t vl,
     void *ctx)
 {
 	struct pd_rate_flush_ctx *f = ctx;
-	struct pd_rate_item *it;
+	struct htable_entry *e;
 
 	(void)v;
 	(void)vl;
@@ -710,12 +796,13 @@ pd_rate_flush_reset(const void *k, size_t kl, const void *v, size_t vl,
 		return (0);
 	memcpy(f->key, k, kl);
 	f->key[kl] = 0;
-	if ((it = htable_find(&f->s->keys, f->key)) != NULL) {
+	if ((e = htable_locate(&f->s->keys, f->key)) != NULL) {
+		struct pd_rate_item *it = e->value;
 		uint32_t i;
 
-		for (i = 0; i < it->st.n; i++)
-			it->st.c[i].prev = it->st.c[i].cur = 0;
-		pd_rate_mark(f->s, it);
+		for (i = 0; i < it->n; i++)
+			it->c[i].prev = it->c[i].cur = 0;
+		pd_rate_mark(f->s, e);
 		msg_info("rate-limit counters for %.100s reset", f->key);
 	}
 	f->resets++;
@@ -727,7 +814,8 @@ static int
 pd_rate_flush_txn(struct db_txn *txn, void *ctx, const char **why)
 {
 	struct pd_rate_flush_ctx *f = ctx;
-	struct pd_rate_item *it;
+	struct pd_rate_state st;
+	size_t	 i;
 
 	f->resets = 0;
 	if (db_walk(txn, DB_RESET, NULL, 0, pd_rate_flush_reset, f) < 0) {
@@ -738,12 +826,16 @@ pd_rate_flush_txn(struct db_txn *txn, void *ctx, const char **why)
 		*why = db_strerror(txn);
 		return (-1);
 	}
-	for (it = f->s->dirty; it; it = it->next_dirty)
-		if (db_put(txn, DB_RATE, it->key, strlen(it->key), &it->st,
-		    pd_rate_state_size(&it->st)) < 0) {
+	for (i = 0; i < f->s->ndirty; i++) {
+		struct htable_entry *e = f->s->dirty[i];
+		size_t	 slen = pd_rate_item_state(e->value, &st);
+
+		if (db_put(txn, DB_RATE, e->key, strlen(e->key), &st,
+		    slen) < 0) {
 			*why = db_strerror(txn);
 			return (-1);
 		}
+	}
 	f->txn = txn;
 	f->failed = 0;
 	htable_walk(&f->s->gone, pd_rate_flush_gone, f);
@@ -773,14 +865,11 @@ pd_rate_resets_pending(struct db *db)
 static void
 pd_rate_clean(struct pd_rate_store *s)
 {
-	struct pd_rate_item *it, *next;
+	size_t	 i;
 
-	for (it = s->dirty; it; it = next) {
-		next = it->next_dirty;
-		it->dirty = 0;
-		it->next_dirty = NULL;
-	}
-	s->dirty = NULL;
+	for (i = 0; i < s->ndirty; i++)
+		((struct pd_rate_item *)s->dirty[i]->value)->dirty = 0;
+	s->ndirty = 0;
 }
 
 /* pd_rate_redirty - the keys of a batch that was not written: dirty
@@ -794,7 +883,7 @@ pd_rate_redirty(struct pd_rate_store *s, struct buf *b)
 	while (off < b->len) {
 		uint16_t klen;
 		uint32_t slen;
-		struct pd_rate_item *it;
+		struct htable_entry *e;
 
 		memcpy(&klen, b->data + off, sizeof(klen));
 		off += sizeof(klen);
@@ -804,8 +893,8 @@ pd_rate_redirty(struct pd_rate_store *s, struct buf *b)
 		off += klen + sizeof(slen) + slen;
 		if (slen == 0 && htable_find(&s->keys, key) == NULL)
 			htable_enter(&s->gone, key, NULL);	/* still to go */
-		else if (slen > 0 && (it = htable_find(&s->keys, key)) != NULL)
-			pd_rate_mark(s, it);
+		else if (slen > 0 && (e = htable_locate(&s->keys, key)) != NULL)
+			pd_rate_mark(s, e);
 	}
 	buf_reset(b);
 }
@@ -830,13 +919,14 @@ pd_rate_store_flush(struct pd_rate_store *s, struct db *db, const char **why)
 {
 	struct pd_rate_writer *w = s->writer;
 	struct pd_rate_flush_ctx f;
-	struct pd_rate_item *it;
+	struct pd_rate_state st;
 	struct buf tmp;
+	size_t	 i;
 	int	 resets = pd_rate_resets_pending(db);
 
 	/* Idle: no write transaction (and no fsync) unless a reset waits. */
 	if (w == NULL)
-		return (s->dirty || s->gone.used || resets ?
+		return (s->ndirty || s->gone.used || resets ?
 		    pd_rate_flush_sync(s, db, why) : 0);
 	pthread_mutex_lock(&w->lock);
 	if (w->busy) {			/* next time: changes stay dirty */
@@ -854,19 +944,20 @@ pd_rate_store_flush(struct pd_rate_store *s, struct db *db, const char **why)
 		pthread_mutex_unlock(&w->lock);
 		return (pd_rate_flush_sync(s, db, why));
 	}
-	if (s->dirty == NULL && s->gone.used == 0) {
+	if (s->ndirty == 0 && s->gone.used == 0) {
 		pthread_mutex_unlock(&w->lock);
 		return (0);
 	}
 	buf_reset(&s->batch);
-	for (it = s->dirty; it; it = it->next_dirty) {
-		uint16_t klen = (uint16_t)strlen(it->key);
-		uint32_t slen = (uint32_t)pd_rate_state_size(&it->st);
+	for (i = 0; i < s->ndirty; i++) {
+		struct htable_entry *e = s->dirty[i];
+		uint16_t klen = (uint16_t)strlen(e->key);
+		uint32_t slen = (uint32_t)pd_rate_item_state(e->value, &st);
 
 		if (buf_append(&s->batch, &klen, sizeof(klen)) < 0
-		    || buf_append(&s->batch, it->key, klen) < 0
+		    || buf_append(&s->batch, e->key, klen) < 0
 		    || buf_append(&s->batch, &slen, sizeof(slen)) < 0
-		    || buf_append(&s->batch, &it->st, slen) < 0) {
+		    || buf_append(&s->batch, &st, slen) < 0) {
 			pthread_mutex_unlock(&w->lock);
 			return (pd_rate_flush_sync(s, db, why));
 		}
@@ -893,7 +984,7 @@ int
 pd_rate_store_sync(struct pd_rate_store *s, struct db *db, const char **why)
 {
 	pd_rate_writer_stop(s);
-	if (s->dirty == NULL && !pd_rate_resets_pending(db))
+	if (s->ndirty == 0 && !pd_rate_resets_pending(db))
 		return (0);
 	return (pd_rate_flush_sync(s, db, why));
 }
@@ -914,8 +1005,8 @@ pd_rate_idle(struct htable_entry *e, void *ctx)
 
 	if (it->dirty)
 		return (0);
-	for (i = 0; i < it->st.n; i++)
-		if (pd_rate_usage(&it->st.c[i], x->now) > 0)
+	for (i = 0; i < it->n; i++)
+		if (pd_rate_usage(&it->c[i], x->now) > 0)
 			return (0);
 	htable_enter(&x->s->gone, e->key, NULL);
 	return (1);

@@ -49,7 +49,8 @@ struct pd_rate_counter {
 	uint32_t cur;
 };
 
-/* The state of one key, as stored in LMDB (DB_RATE) and in memory. */
+/* The state of one key, as stored in LMDB (DB_RATE): only the first n
+ * counters are stored. (The daemon's store keeps just those n.) */
 struct pd_rate_state {
 	uint32_t version;		/* PD_RATE_VERSION */
 	uint32_t n;
@@ -97,13 +98,16 @@ int	 pd_rate_lookup_spec(const char *key, struct pd_rate_spec *);
 struct pd_rate_store;
 struct pd_rate_store *pd_rate_store_create(void);
 struct pd_rate_store *pd_rate_store_free(struct pd_rate_store *);
-/* pd_rate_store_get() - the state of key, loaded from txn on first use
- * (txn may be NULL); never NULL; valid until the next evict or free */
-struct pd_rate_state *pd_rate_store_get(struct pd_rate_store *,
-		    struct db_txn *, const char *key);
-/* pd_rate_store_dirty() - a state from pd_rate_store_get() changed: save
- * it at the next flush */
-void	 pd_rate_store_dirty(struct pd_rate_store *, struct pd_rate_state *);
+/* pd_rate_store_apply() - pd_rate_apply() on the state of key, loaded
+ * from txn on first use (txn may be NULL); unless dry, the state is saved
+ * at the next flush */
+int	 pd_rate_store_apply(struct pd_rate_store *, struct db_txn *,
+		    const char *key, const struct pd_rate_spec *,
+		    uint32_t rcpts, uint64_t now, int dry, uint64_t *wait);
+/* pd_rate_store_get() - a copy of the state of key in st, loaded from
+ * txn on first use as above */
+void	 pd_rate_store_get(struct pd_rate_store *, struct db_txn *,
+		    const char *key, struct pd_rate_state *st);
 /* pd_rate_store_writer() - write batches in a thread of their own from
  * now on (the daemon); without it, flushes write in the caller */
 void	 pd_rate_store_writer(struct pd_rate_store *, struct db *);

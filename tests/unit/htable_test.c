@@ -1,5 +1,5 @@
 /*
- * htable_test - enter, find, delete, grow, walk
+ * htable_test - enter, find, delete, grow, walk; keys of any length
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -177,6 +177,174 @@ test_grow(void **state)
 		fail_msg("%d lookups failed", bad);
 }
 
+/* len_key - key i of the length test: i, then a letter repeated up to a
+ * length of 1 to about 600 that depends on i */
+static void
+len_key(char *key, size_t size, int i)
+{
+	size_t	 len = (size_t)snprintf(key, size, "%d", i);
+	size_t	 want = len + (size_t)(i * 37) % 600;
+
+	while (len < want && len < size - 1)
+		key[len++] = (char)('a' + i % 26);
+	key[len] = 0;
+}
+
+struct len_pred_ctx {
+	size_t	 calls;
+};
+
+/* len_long - htable_delete_if predicate: keys longer than 300 */
+static int
+len_long(struct htable_entry *e, void *ctx)
+{
+	struct len_pred_ctx *p = ctx;
+
+	p->calls++;
+	return (strlen(e->key) > 300);
+}
+
+/*
+ * Keys of many lengths, some prefixes of others, in a table grown from
+ * 16 slots: each is found as entered, the entry stays at its address
+ * through growth (the rate store relies on it), deletes and re-entries
+ * in between leave the others alone.
+ */
+static void
+test_key_lengths(void **state)
+{
+	enum { N = 3000, P = 300 };
+	static struct htable_entry *ent[N + P];
+	static int vals[N + P];
+	struct htable t;
+	struct len_pred_ctx pc = {0};
+	char	 key[700];
+	size_t	 longer = 0, gone;
+	int	 i, bad = 0;
+
+	(void)state;
+	htable_init(&t, 0);
+	for (i = 0; i < N + P; i++) {
+		if (i < N)
+			len_key(key, sizeof(key), i);
+		else {			/* "p", "pp", ... */
+			memset(key, 'p', (size_t)(i - N + 1));
+			key[i - N + 1] = 0;
+		}
+		vals[i] = i;
+		if ((ent[i] = htable_enter(&t, key, &vals[i])) == NULL
+		    || strcmp(ent[i]->key, key) != 0
+		    || ent[i]->value != &vals[i])
+			BAD("htable_enter(key %d, length %zu): bad entry", i,
+			    strlen(key));
+		if (htable_enter(&t, key, &vals[0]) != NULL)
+			BAD("htable_enter(key %d) twice: not refused", i);
+	}
+	assert_int_equal(t.used, N + P);
+	assert_true(t.size >= N + P);
+	for (i = 0; i < N + P; i++) {
+		if (i < N)
+			len_key(key, sizeof(key), i);
+		else {
+			memset(key, 'p', (size_t)(i - N + 1));
+			key[i - N + 1] = 0;
+		}
+		if (htable_locate(&t, key) != ent[i])
+			BAD("htable_locate(key %d, length %zu): moved or lost",
+			    i, strlen(key));
+		longer += strlen(key) > 300;
+		/* One letter more or less is another key. */
+		if (i >= N && i < N + P - 1) {
+			key[i - N + 1] = 'p';
+			key[i - N + 2] = 0;
+			if (htable_locate(&t, key) != ent[i + 1])
+				BAD("htable_locate(%zu p's)", strlen(key));
+		}
+	}
+	/* Every third one out, then back with another value. */
+	for (i = 0; i < N; i += 3) {
+		len_key(key, sizeof(key), i);
+		if (htable_delete(&t, key) != &vals[i])
+			BAD("htable_delete(key %d)", i);
+	}
+	assert_int_equal(t.used, N + P - (N + 2) / 3);
+	for (i = 0; i < N; i++) {
+		len_key(key, sizeof(key), i);
+		if ((htable_locate(&t, key) == ent[i]) != (i % 3 != 0))
+			BAD("htable_locate(key %d) after deletes", i);
+	}
+	for (i = 0; i < N; i += 3) {
+		len_key(key, sizeof(key), i);
+		if (htable_enter(&t, key, &vals[N - 1 - i]) == NULL)
+			BAD("htable_enter(key %d) again: refused", i);
+	}
+	assert_int_equal(t.used, N + P);
+	for (i = 0; i < N; i++) {
+		int	*v;
+
+		len_key(key, sizeof(key), i);
+		v = htable_find(&t, key);
+		if (v == NULL || *v != (i % 3 == 0 ? N - 1 - i : i))
+			BAD("htable_find(key %d) after re-entry: got %d", i,
+			    v ? *v : -1);
+	}
+	/* The long ones out at once; the short ones stay. */
+	gone = htable_delete_if(&t, len_long, &pc, NULL);
+	assert_int_equal(pc.calls, N + P);
+	assert_true(longer > 0 && longer < N + P);
+	assert_int_equal(gone, longer);
+	assert_int_equal(t.used, N + P - longer);
+	for (i = 0; i < N; i++) {
+		len_key(key, sizeof(key), i);
+		if ((htable_find(&t, key) != NULL) != (strlen(key) <= 300))
+			BAD("htable_find(key %d, length %zu) after delete_if",
+			    i, strlen(key));
+	}
+	htable_fini(&t, NULL);
+	if (bad)
+		fail_msg("%d checks failed", bad);
+}
+
+/*
+ * The stored hash filters, the string decides. A collision of the full
+ * hash is made by hand: an entry gets the hash of another key that falls
+ * in the same slot. That key is still not found, and can be entered;
+ * the entry itself is not found under its own key any more, as a lookup
+ * compares hashes first.
+ */
+static void
+test_collision(void **state)
+{
+	struct htable t;
+	struct htable_entry *a, *b = NULL;
+	char	 key[16];
+	int	 i;
+
+	(void)state;
+	htable_init(&t, 0);
+	assert_non_null(a = htable_enter(&t, "a", &v1));
+	for (i = 0; i < 10000; i++) {
+		snprintf(key, sizeof(key), "b%d", i);
+		assert_non_null(b = htable_enter(&t, key, &v2));
+		if ((b->hash & (t.size - 1)) == (a->hash & (t.size - 1))
+		    && b->hash != a->hash)
+			break;
+		assert_ptr_equal(htable_delete(&t, key), &v2);
+		b = NULL;
+	}
+	assert_non_null(b);
+	a->hash = b->hash;
+	assert_ptr_equal(htable_delete(&t, key), &v2);
+	assert_int_equal(t.size, 16);
+	assert_null(htable_find(&t, key));
+	assert_null(htable_delete(&t, key));
+	assert_non_null(htable_enter(&t, key, &v3));
+	assert_ptr_equal(htable_find(&t, key), &v3);
+	assert_null(htable_find(&t, "a"));
+	assert_int_equal(t.used, 2);
+	htable_fini(&t, NULL);
+}
+
 struct walk_ctx {
 	int	 calls;
 	long	 sum;
@@ -257,6 +425,8 @@ main(void)
 		cmocka_unit_test(test_ops),
 		cmocka_unit_test(test_init),
 		cmocka_unit_test(test_grow),
+		cmocka_unit_test(test_key_lengths),
+		cmocka_unit_test(test_collision),
 		cmocka_unit_test(test_walk_fini),
 		cmocka_unit_test(test_seed),
 	};

@@ -13,6 +13,7 @@
 
 #include "db.h"
 #include "rate.h"
+#include "testutil.h"
 
 /* Limit lists: text in, limits or an error out. */
 static void
@@ -239,29 +240,58 @@ rate_stored(struct db *db, const char *key)
 	return (found);
 }
 
+/* rate_record - the stored state of key into st: 1, or 0 when there is
+ * none; a record that does not decode fails the test */
+static int
+rate_record(struct db *db, const char *key, struct pd_rate_state *st)
+{
+	struct db_txn *txn = NULL;
+	const void *data;
+	size_t	 len;
+	const char *why;
+	int	 found;
+
+	assert_int_equal(db_read_begin(db, &txn, &why), 0);
+	found = db_get(txn, DB_RATE, key, strlen(key), &data, &len);
+	if (found == 1 && pd_rate_state_decode(data, len, st) < 0)
+		fail_msg("record of %s: %zu bytes that do not decode", key, len);
+	db_txn_free(txn);
+	return (found);
+}
+
+/* rate_records - how many records DB_RATE holds */
+static size_t
+rate_records(struct db *db)
+{
+	struct db_txn *txn = NULL;
+	const char *why;
+	size_t	 n;
+
+	assert_int_equal(db_read_begin(db, &txn, &why), 0);
+	n = db_count(txn, DB_RATE);
+	db_txn_free(txn);
+	return (n);
+}
+
 /* The store: states survive a flush and a reopen; idle ones are evicted
  * from memory only once saved and past every window. */
 static void
 test_store(void **state)
 {
-	char	 dir[] = "/tmp/rate_test.XXXXXX", path[64];
+	char	 dir[] = "/tmp/rate_test.XXXXXX";
 	struct pd_rate_spec s = spec("5 msg/10s");
 	struct pd_rate_store *store;
-	struct pd_rate_state *st;
+	struct pd_rate_state st;
 	struct db_txn *txn = NULL;
 	struct db *db;
-	struct buf err;
 	const char *why;
 	uint64_t wait, t = 1000;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	buf_init(&err, 1024);
-	assert_non_null(db = db_open(dir, 0, &err));
+	assert_non_null(db = tu_db_open(dir));
 	store = pd_rate_store_create();
-	st = pd_rate_store_get(store, NULL, "sender:a@b.example");
-	assert_int_equal(pd_rate_apply(st, &s, 1, t, 0, &wait), -1);
-	pd_rate_store_dirty(store, st);
+	assert_int_equal(pd_rate_store_apply(store, NULL, "sender:a@b.example",
+	    &s, 1, t, 0, &wait), -1);
 	assert_int_equal(pd_rate_store_evict(store, t), 0);	/* dirty */
 	assert_int_equal(pd_rate_store_flush(store, db, &why), 0);
 	assert_int_equal(pd_rate_store_evict(store, t + 19), 0); /* in use */
@@ -271,39 +301,341 @@ test_store(void **state)
 	/* A new store (a restart) reads the saved state. */
 	store = pd_rate_store_create();
 	assert_int_equal(db_read_begin(db, &txn, &why), 0);
-	st = pd_rate_store_get(store, txn, "sender:a@b.example");
+	pd_rate_store_get(store, txn, "sender:a@b.example", &st);
 	db_read_end(txn);
-	assert_int_equal(st->n, 1);
-	assert_int_equal(st->c[0].cur, 1);
+	assert_int_equal(st.n, 1);
+	assert_int_equal(st.c[0].cur, 1);
 	/* A reset request from outpostctl zeroes it at the next flush. */
 	assert_int_equal(pd_rate_reset(db, "sender:a@b.example", &why), 0);
 	assert_int_equal(pd_rate_store_flush(store, db, &why), 0);
-	assert_int_equal(st->c[0].cur, 0);
+	pd_rate_store_get(store, NULL, "sender:a@b.example", &st);
+	assert_int_equal(st.n, 1);
+	assert_int_equal(st.c[0].cur, 0);
 	txn = db_txn_free(txn);
 
 	/* Idle and evicted: its record goes at the next flush, unless the
 	 * key came back first. */
-	st = pd_rate_store_get(store, NULL, "sender:c@d.example");
-	assert_int_equal(pd_rate_apply(st, &s, 1, t, 0, &wait), -1);
-	pd_rate_store_dirty(store, st);
+	assert_int_equal(pd_rate_store_apply(store, NULL, "sender:c@d.example",
+	    &s, 1, t, 0, &wait), -1);
 	assert_int_equal(pd_rate_store_flush(store, db, &why), 0);
 	assert_int_equal(rate_stored(db, "sender:a@b.example"), 1);
 	assert_int_equal(rate_stored(db, "sender:c@d.example"), 1);
 	assert_int_equal(pd_rate_store_evict(store, t + 20), 2);
-	st = pd_rate_store_get(store, NULL, "sender:c@d.example");
+	pd_rate_store_get(store, NULL, "sender:c@d.example", &st);
 	assert_int_equal(pd_rate_store_flush(store, db, &why), 0);
 	assert_int_equal(rate_stored(db, "sender:a@b.example"), 0);
 	assert_int_equal(rate_stored(db, "sender:c@d.example"), 1);
 	/* Nothing left to do: no write. */
 	assert_int_equal(pd_rate_store_flush(store, db, &why), 0);
 	pd_rate_store_free(store);
-	db_close(db);
-	buf_fini(&err);
-	snprintf(path, sizeof(path), "%s/data.mdb", dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/lock.mdb", dir);
-	unlink(path);
-	rmdir(dir);
+	tu_db_remove(db, dir);
+}
+
+/* A key whose limits grow from 1 to 3 windows keeps its count, and is
+ * saved grown when it grew while waiting for a flush (by the caller or by
+ * the writer); a dry run counts and saves nothing. */
+static void
+test_store_grow(void **state)
+{
+	static const char key[] = "sasl_username:alice";
+	char	 dir[] = "/tmp/rate_test.XXXXXX";
+	struct pd_rate_spec one = spec("100 msg/1h"),
+	    three = spec("10 msg/1m, 100 msg/1h, 50 rcpt/1d");
+	struct pd_rate_store *store;
+	struct pd_rate_state st;
+	struct db *db;
+	const char *why;
+	uint64_t wait, t = 100 * 86400;
+	int	 i;
+
+	(void)state;
+	assert_non_null(db = tu_db_open(dir));
+	store = pd_rate_store_create();
+	for (i = 0; i < 3; i++)
+		assert_int_equal(pd_rate_store_apply(store, NULL, key, &one, 1,
+		    t, 0, &wait), -1);
+	assert_int_equal(pd_rate_store_flush(store, db, &why), 0);
+	assert_int_equal(rate_record(db, key, &st), 1);
+	assert_int_equal(st.n, 1);
+	assert_int_equal(st.c[0].cur, 3);
+
+	/* Dirty with one counter, then grown to three: saved with three. */
+	assert_int_equal(pd_rate_store_apply(store, NULL, key, &one, 1, t, 0,
+	    &wait), -1);
+	assert_int_equal(pd_rate_store_apply(store, NULL, key, &three, 2, t, 0,
+	    &wait), -1);
+	pd_rate_store_get(store, NULL, key, &st);
+	assert_int_equal(st.n, 3);
+	assert_int_equal(st.c[0].window, 60);
+	assert_int_equal(st.c[0].cur, 1);
+	assert_int_equal(st.c[1].window, 3600);
+	assert_int_equal(st.c[1].cur, 5);	/* 4 before, kept, + 1 */
+	assert_int_equal(st.c[2].unit, PD_RATE_RCPT);
+	assert_int_equal(st.c[2].cur, 2);
+	assert_int_equal(pd_rate_store_evict(store, t + 3 * 86400), 0);
+	assert_int_equal(pd_rate_store_flush(store, db, &why), 0);
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(rate_record(db, key, &st), 1);
+	assert_int_equal(st.n, 3);
+	assert_int_equal(st.c[0].cur, 1);
+	assert_int_equal(st.c[1].cur, 5);
+	assert_int_equal(st.c[2].cur, 2);
+
+	/* A dry run under one limit: tested, back to one counter in
+	 * memory, not saved. */
+	assert_int_equal(pd_rate_store_apply(store, NULL, key, &one, 1, t, 1,
+	    &wait), -1);
+	pd_rate_store_get(store, NULL, key, &st);
+	assert_int_equal(st.n, 1);
+	assert_int_equal(st.c[0].cur, 5);
+	assert_int_equal(pd_rate_store_flush(store, db, &why), 0);
+	assert_int_equal(rate_record(db, key, &st), 1);
+	assert_int_equal(st.n, 3);
+
+	/* Through the writer: grown again while dirty, saved grown. */
+	pd_rate_store_writer(store, db);
+	assert_int_equal(pd_rate_store_apply(store, NULL, key, &one, 1, t, 0,
+	    &wait), -1);
+	assert_int_equal(pd_rate_store_apply(store, NULL, key, &three, 1, t, 0,
+	    &wait), -1);
+	assert_int_equal(pd_rate_store_flush(store, db, &why), 0);
+	assert_int_equal(pd_rate_store_sync(store, db, &why), 0);
+	assert_int_equal(rate_record(db, key, &st), 1);
+	assert_int_equal(st.n, 3);
+	assert_int_equal(st.c[0].cur, 1);	/* dropped by the dry run */
+	assert_int_equal(st.c[1].cur, 7);
+	assert_int_equal(st.c[2].cur, 1);
+
+	/* Idle once its longest window has passed: evicted, record gone. */
+	assert_int_equal(pd_rate_store_evict(store, t + 86400), 0);
+	assert_int_equal(pd_rate_store_evict(store, t + 2 * 86400), 1);
+	assert_int_equal(pd_rate_store_flush(store, db, &why), 0);
+	assert_int_equal(rate_stored(db, key), 0);
+	pd_rate_store_free(store);
+	tu_db_remove(db, dir);
+}
+
+#define MANY	3000
+
+/* many_key - key i of test_store_many, 16 to about 270 bytes long */
+static void
+many_key(char *key, size_t size, int i)
+{
+	size_t	 len = (size_t)snprintf(key, size, "sender:u%d@d%d.example", i,
+	    i);
+	size_t	 want = len + (size_t)(i * 7) % 250;
+
+	while (len < want && len < size - 1)
+		key[len++] = (char)('a' + i % 26);
+	key[len] = 0;
+}
+
+/* many_check - every record as the reference states say */
+static void
+many_check(struct db *db, const struct pd_rate_state *ref)
+{
+	struct pd_rate_state st;
+	char	 key[300];
+	int	 i, bad = 0;
+
+	for (i = 0; i < MANY; i++) {
+		many_key(key, sizeof(key), i);
+		if (rate_record(db, key, &st) != 1
+		    || pd_rate_state_size(&st) != pd_rate_state_size(&ref[i])
+		    || memcmp(&st, &ref[i], pd_rate_state_size(&st)) != 0) {
+			print_error("record %d (%s): got n=%u, want n=%u\n", i,
+			    key, st.n, ref[i].n);
+			bad++;
+		}
+	}
+	if (bad)
+		fail_msg("%d of %d records differ", bad, MANY);
+}
+
+/*
+ * Many keys of many lengths with 1, 2 or 3 limits, counted as
+ * pd_rate_apply() counts a state of its own (the reference), half of
+ * them grown to 3 windows while waiting for a flush: each record is the
+ * reference's, by the caller's flush and by the writer's; all are
+ * evicted when idle, and their records go.
+ */
+static void
+test_store_many(void **state)
+{
+	static struct pd_rate_state ref[MANY];
+	char	 dir[] = "/tmp/rate_test.XXXXXX", key[300];
+	struct pd_rate_spec specs[3] = {
+		spec("1000 msg/1h"),
+		spec("1000 msg/1h, 1000 rcpt/1d"),
+		spec("1000 msg/1m, 1000 msg/1h, 1000 rcpt/1d"),
+	};
+	struct pd_rate_store *store;
+	struct pd_rate_state st;
+	struct db *db;
+	const char *why;
+	uint64_t wait, w2, t = 200 * 86400;
+	int	 i, k, bad = 0;
+
+	(void)state;
+	assert_non_null(db = tu_db_open(dir));
+	memset(ref, 0, sizeof(ref));
+	store = pd_rate_store_create();
+	for (i = 0; i < MANY; i++) {
+		many_key(key, sizeof(key), i);
+		for (k = 0; k <= i % 5; k++)
+			if (pd_rate_store_apply(store, NULL, key, &specs[i % 3],
+			    2, t, 0, &wait) != pd_rate_apply(&ref[i],
+			    &specs[i % 3], 2, t, 0, &w2))
+				bad++;
+	}
+	/* Grow (or keep) the even ones to 3 windows before the flush. */
+	for (i = 0; i < MANY; i += 2) {
+		many_key(key, sizeof(key), i);
+		if (pd_rate_store_apply(store, NULL, key, &specs[2], 3, t, 0,
+		    &wait) != pd_rate_apply(&ref[i], &specs[2], 3, t, 0, &w2))
+			bad++;
+	}
+	for (i = 0; i < MANY; i++) {
+		many_key(key, sizeof(key), i);
+		pd_rate_store_get(store, NULL, key, &st);
+		if (memcmp(&st, &ref[i], pd_rate_state_size(&ref[i])) != 0)
+			bad++;
+	}
+	assert_int_equal(bad, 0);
+	assert_int_equal(pd_rate_store_flush(store, db, &why), 0);
+	many_check(db, ref);
+
+	/* The odd ones, through the writer; the even ones are clean. */
+	pd_rate_store_writer(store, db);
+	for (i = 1; i < MANY; i += 2) {
+		many_key(key, sizeof(key), i);
+		if (pd_rate_store_apply(store, NULL, key, &specs[2], 1, t + 60,
+		    0, &wait) != pd_rate_apply(&ref[i], &specs[2], 1, t + 60, 0,
+		    &w2))
+			bad++;
+	}
+	assert_int_equal(bad, 0);
+	assert_int_equal(pd_rate_store_flush(store, db, &why), 0);
+	assert_int_equal(pd_rate_store_sync(store, db, &why), 0);
+	many_check(db, ref);
+	assert_int_equal(rate_records(db), MANY);
+
+	/* All idle two days on: out of memory, and their records go. */
+	assert_int_equal(pd_rate_store_evict(store, t + 86400), 0);
+	assert_int_equal(pd_rate_store_evict(store, t + 2 * 86400 + 60), MANY);
+	assert_int_equal(pd_rate_store_flush(store, db, &why), 0);
+	assert_int_equal(rate_records(db), 0);
+	pd_rate_store_free(store);
+	tu_db_remove(db, dir);
+}
+
+/* A record written before this store existed, byte by byte as the format
+ * is (u32 version, u32 n, then n times u32 window, u32 unit, u64 start,
+ * u32 prev, u32 cur), loads and goes on counting; a foreign one is
+ * warned about and starts from zero. */
+struct rate_raw {
+	const char *key;
+	const unsigned char *data;
+	size_t	 len;
+};
+
+/* rate_put_raw - rate_raw into DB_RATE */
+static int
+rate_put_raw(struct db_txn *txn, void *ctx, const char **why)
+{
+	const struct rate_raw *r = ctx;
+
+	if (db_put(txn, DB_RATE, r->key, strlen(r->key), r->data, r->len) < 0) {
+		*why = db_strerror(txn);
+		return (-1);
+	}
+	return (0);
+}
+
+/* raw_u32, raw_u64 - append a number in host order */
+static size_t
+raw_u32(unsigned char *p, size_t off, uint32_t v)
+{
+	memcpy(p + off, &v, sizeof(v));
+	return (off + sizeof(v));
+}
+
+static size_t
+raw_u64(unsigned char *p, size_t off, uint64_t v)
+{
+	memcpy(p + off, &v, sizeof(v));
+	return (off + sizeof(v));
+}
+
+static void
+test_store_format(void **state)
+{
+	char	 dir[] = "/tmp/rate_test.XXXXXX";
+	unsigned char rec[64];
+	struct rate_raw raw = {"sender:old@example.com", rec, 0};
+	struct pd_rate_spec s = spec("10 msg/1h, 20 rcpt/1d");
+	struct pd_rate_store *store;
+	struct pd_rate_state st;
+	struct db_txn *txn = NULL;
+	struct db *db;
+	struct buf log;
+	const char *why;
+	uint64_t wait, t = 1000 * 86400;
+	size_t	 off = 0;
+
+	(void)state;
+	assert_non_null(db = tu_db_open(dir));
+	off = raw_u32(rec, off, PD_RATE_VERSION);
+	off = raw_u32(rec, off, 2);
+	off = raw_u32(rec, off, 3600);
+	off = raw_u32(rec, off, PD_RATE_MSG);
+	off = raw_u64(rec, off, t - t % 3600);
+	off = raw_u32(rec, off, 0);
+	off = raw_u32(rec, off, 4);
+	off = raw_u32(rec, off, 86400);
+	off = raw_u32(rec, off, PD_RATE_RCPT);
+	off = raw_u64(rec, off, t - t % 86400);
+	off = raw_u32(rec, off, 0);
+	off = raw_u32(rec, off, 9);
+	raw.len = off;
+	assert_int_equal(raw.len, 56);
+	assert_int_equal(db_update(db, rate_put_raw, &raw, &why), 0);
+
+	store = pd_rate_store_create();
+	assert_int_equal(db_read_begin(db, &txn, &why), 0);
+	pd_rate_store_get(store, txn, raw.key, &st);
+	assert_int_equal(st.n, 2);
+	assert_int_equal(st.c[0].window, 3600);
+	assert_int_equal(st.c[0].cur, 4);
+	assert_int_equal(st.c[1].unit, PD_RATE_RCPT);
+	assert_int_equal(st.c[1].cur, 9);
+	assert_int_equal(pd_rate_store_apply(store, txn, raw.key, &s, 2, t, 0,
+	    &wait), -1);
+	db_read_end(txn);
+	assert_int_equal(pd_rate_store_flush(store, db, &why), 0);
+	assert_int_equal(rate_record(db, raw.key, &st), 1);
+	assert_int_equal(pd_rate_state_size(&st), 56);	/* 2 counters only */
+	assert_int_equal(st.c[0].cur, 5);
+	assert_int_equal(st.c[1].cur, 11);
+	store = pd_rate_store_free(store);
+
+	/* One byte short: another format. */
+	raw.len = 55;
+	assert_int_equal(db_update(db, rate_put_raw, &raw, &why), 0);
+	store = pd_rate_store_create();
+	assert_int_equal(db_read_begin(db, &txn, &why), 0);
+	buf_init(&log, 4096);
+	tu_capture_begin();
+	pd_rate_store_get(store, txn, raw.key, &st);
+	tu_capture_end(&log);
+	db_read_end(txn);
+	assert_non_null(strstr(buf_str(&log), "sender:old@example.com: "
+	    "unknown format"));
+	assert_int_equal(st.n, 0);
+	buf_fini(&log);
+	txn = db_txn_free(txn);
+	pd_rate_store_free(store);
+	tu_db_remove(db, dir);
 }
 
 int
@@ -319,6 +651,9 @@ main(void)
 		cmocka_unit_test(test_encode),
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_store),
+		cmocka_unit_test(test_store_grow),
+		cmocka_unit_test(test_store_many),
+		cmocka_unit_test(test_store_format),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
