@@ -10,26 +10,16 @@
  *		growing the table hashes no string again.
  */
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
 
+#include "hash.h"
 #include "htable.h"
 #include "mymalloc.h"
 
-/* htable_hash - FNV-1a over a random basis, with a final avalanche */
+/* htable_hash - the table's seeded hash of s */
 static unsigned long long
 htable_hash(const struct htable *t, const char *s)
 {
-	unsigned long long h = t->seed;
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3ULL;
-	}
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	return (h);
+	return (hash_bytes(t->seed, s, strlen(s)));
 }
 
 void
@@ -42,10 +32,7 @@ htable_init(struct htable *t, size_t hint)
 	t->slot = xcalloc(size, sizeof(*t->slot));
 	t->size = size;
 	t->used = 0;
-	if (getrandom(&t->seed, sizeof(t->seed), GRND_NONBLOCK)
-	    != (ssize_t)sizeof(t->seed))
-		t->seed = (unsigned long long)time(NULL) * 0x9e3779b97f4a7c15ULL;
-	t->seed ^= 0xcbf29ce484222325ULL;
+	t->seed = hash_seed();
 }
 
 /* htable_grow - double the slots and relink, by the stored hashes */
