@@ -535,9 +535,8 @@ ctl_domain_verify(int argc, char **argv)
 			return (CTL_EX_USAGE);
 		}
 		snprintf(l.d->st.key, sizeof(l.d->st.key), "%s", key);
-		if (*selector)
-			snprintf(l.d->st.selector, sizeof(l.d->st.selector),
-			    "%s", label);
+		if (*selector)		/* one label: checked to fit above */
+			memcpy(l.d->st.selector, label, strlen(label) + 1);
 	} else if (ctl_domain_known(&l) < 0)
 		return (CTL_EX_TEMPFAIL);
 	if ((spf = pd_spf_create(0)) == NULL) {
