@@ -50,6 +50,8 @@ struct db_txn {
 	struct db *db;
 	MDB_txn	*txn;
 	int	 rc;			/* last LMDB error */
+	int	 reset;			/* a reused read transaction, not
+					 * renewed yet: see db_live() */
 };
 
 struct db *
@@ -141,20 +143,13 @@ db_read_begin(struct db *db, struct db_txn **cache, const char **why)
 	struct db_txn *t = *cache;
 	int	 rc;
 
-	if (t && t->txn) {
-		if ((rc = mdb_txn_renew(t->txn)) == MDB_MAP_RESIZED) {
-			mdb_env_set_mapsize(db->env, 0);
-			rc = mdb_txn_renew(t->txn);
-		}
-		if (rc == 0)
-			return (0);
-		mdb_txn_abort(t->txn);
-		t->txn = NULL;
-	}
+	if (t && t->txn)
+		return (0);		/* renewed when first used */
 	if (t == NULL) {
 		t = *cache = xcalloc(1, sizeof(*t));
 		t->db = db;
 	}
+	t->reset = 0;
 	if ((rc = db_begin(db, MDB_RDONLY, &t->txn)) != 0) {
 		t->txn = NULL;
 		*why = mdb_strerror(rc);
@@ -163,17 +158,58 @@ db_read_begin(struct db *db, struct db_txn **cache, const char **why)
 	return (0);
 }
 
+/*
+ * db_live - renew a reused read transaction at its first use, so that a
+ * request that reads nothing (the policy daemon's usual request, answered
+ * from memory) costs no renewal; 0, or -1 with t->rc set
+ */
+static int
+db_live(struct db_txn *t)
+{
+	int	 rc;
+
+	if (!t->reset)
+		return (0);
+	t->reset = 0;
+	if ((rc = mdb_txn_renew(t->txn)) == MDB_MAP_RESIZED) {
+		mdb_env_set_mapsize(t->db->env, 0);
+		rc = mdb_txn_renew(t->txn);
+	}
+	if (rc == 0)
+		return (0);
+	mdb_txn_abort(t->txn);		/* a fresh one, then */
+	if ((rc = db_begin(t->db, MDB_RDONLY, &t->txn)) == 0)
+		return (0);
+	t->txn = NULL;			/* db_read_begin() starts over */
+	t->rc = rc;
+	return (-1);
+}
+
 void
 db_read_end(struct db_txn *t)
 {
-	if (t && t->txn)
+	if (t && t->txn && !t->reset) {
 		mdb_txn_reset(t->txn);
+		t->reset = 1;
+	}
 }
 
 unsigned long
 db_txn_id(struct db_txn *t)
 {
-	return (t && t->txn ? (unsigned long)mdb_txn_id(t->txn) : 0);
+	if (t == NULL || t->txn == NULL || db_live(t) < 0)
+		return (0);
+	return ((unsigned long)mdb_txn_id(t->txn));
+}
+
+unsigned long
+db_last_txn_id(struct db *db)
+{
+	MDB_envinfo info;
+
+	if (mdb_env_info(db->env, &info) != 0)
+		return (0);
+	return ((unsigned long)info.me_last_txnid);
 }
 
 struct db_txn *
@@ -208,6 +244,7 @@ db_update_run(struct db *db, int (*fn)(struct db_txn *, void *,
 	int	 tries, rc;
 
 	t.db = db;
+	t.reset = 0;
 	for (tries = 0; tries < DB_GROW_TRIES; tries++) {
 		t.rc = 0;
 		if ((rc = db_begin(db, 0, &t.txn)) != 0) {
@@ -256,6 +293,8 @@ db_get(struct db_txn *t, enum db_name n, const void *key, size_t klen,
 
 	if (klen == 0 || klen > (size_t)mdb_env_get_maxkeysize(t->db->env))
 		return (0);		/* cannot be stored, so not found */
+	if (db_live(t) < 0)
+		return (-1);
 	if ((rc = mdb_get(t->txn, t->db->dbi[n], &k, &v)) == MDB_NOTFOUND)
 		return (0);
 	if (rc != 0) {
@@ -304,6 +343,8 @@ db_walk(struct db_txn *t, enum db_name n, const void *prefix, size_t plen,
 	MDB_cursor_op op = plen ? MDB_SET_RANGE : MDB_FIRST;
 	int	 rc, ret = 0;
 
+	if (db_live(t) < 0)
+		return (-1);
 	if ((rc = mdb_cursor_open(t->txn, t->db->dbi[n], &c)) != 0) {
 		t->rc = rc;
 		return (-1);
@@ -342,7 +383,7 @@ db_count(struct db_txn *t, enum db_name n)
 {
 	MDB_stat st;
 
-	if (mdb_stat(t->txn, t->db->dbi[n], &st) != 0)
+	if (db_live(t) < 0 || mdb_stat(t->txn, t->db->dbi[n], &st) != 0)
 		return (0);
 	return (st.ms_entries);
 }

@@ -29,12 +29,16 @@ struct db *db_close(struct db *);		/* returns NULL */
  * Read transactions: db_read_begin() starts one, reusing *cache (which
  * starts as NULL) so that a request costs no allocation; db_read_end()
  * ends it; db_txn_free() releases the cache. All return -1 with *why set.
+ * A reused transaction takes its snapshot when it is first read, not at
+ * db_read_begin(): an error then comes from that read.
  */
 int	 db_read_begin(struct db *, struct db_txn **cache, const char **why);
 void	 db_read_end(struct db_txn *);
 /* db_txn_id() - the snapshot a read transaction sees: it changes when
- * any process has committed a write since */
+ * any process has committed a write since; 0 on an error */
 unsigned long db_txn_id(struct db_txn *);
+/* db_last_txn_id() - the newest snapshot, without a transaction */
+unsigned long db_last_txn_id(struct db *);
 struct db_txn *db_txn_free(struct db_txn *);
 
 /*

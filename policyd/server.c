@@ -180,11 +180,12 @@ pd_accept_resume(struct pd_server *s)
 static void
 pd_filter_follow(struct pd_server *s)
 {
-	unsigned long id = db_txn_id(s->rtxn);
-
-	if (id == s->filter_txnid)
+	if (db_last_txn_id(s->db) == s->filter_txnid)
 		return;
-	s->filter_txnid = id;
+	/* The request's own snapshot, which its lookups use too. (A write
+	 * committed after this test and before a request's first lookup
+	 * may be missed by that one request: as if it had come first.) */
+	s->filter_txnid = db_txn_id(s->rtxn);
 	if (s->ctx.filter && pd_block_filter_update(s->ctx.filter,
 	    s->rtxn) != 0) {
 		msg_info("blocklist changed in bulk: looking every recipient "

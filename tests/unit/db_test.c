@@ -152,6 +152,52 @@ test_del(void **state)
 	buf_fini(&out);
 }
 
+/* read_key - 1 when key is in DB_BLOCK as txn sees it */
+static int
+read_key(struct db_txn *txn, const char *key)
+{
+	const void *val;
+	size_t	 len;
+
+	return (db_get(txn, DB_BLOCK, key, strlen(key), &val, &len));
+}
+
+/* A reused read transaction takes its snapshot at its first read: a
+ * write between db_read_begin() and that read is seen, one after it is
+ * not (until the next transaction), and the snapshot's ID tells. */
+static void
+test_read_snapshot(void **state)
+{
+	static const struct kv one[] = {
+		{DB_BLOCK, "one@snap.example", "x"}, {0, 0, 0},
+	}, two[] = {
+		{DB_BLOCK, "two@snap.example", "x"}, {0, 0, 0},
+	};
+	struct db_txn *txn = NULL;
+	const char *why;
+	unsigned long id;
+
+	(void)state;
+	assert_int_equal(db_read_begin(db, &txn, &why), 0);	/* new */
+	db_read_end(txn);
+	assert_int_equal(db_read_begin(db, &txn, &why), 0);	/* reused */
+	assert_int_equal(db_update(db, put_rows, (void *)one, &why), 0);
+	assert_int_equal(read_key(txn, "one@snap.example"), 1);
+	id = db_txn_id(txn);
+	assert_int_equal(id, db_last_txn_id(db));
+	assert_int_equal(db_update(db, put_rows, (void *)two, &why), 0);
+	assert_int_equal(read_key(txn, "two@snap.example"), 0);
+	assert_int_equal(db_txn_id(txn), id);
+	assert_true(db_last_txn_id(db) > id);
+	db_read_end(txn);
+	db_read_end(txn);				/* twice: harmless */
+	assert_int_equal(db_read_begin(db, &txn, &why), 0);
+	assert_int_equal(read_key(txn, "two@snap.example"), 1);
+	assert_int_equal(db_txn_id(txn), db_last_txn_id(db));
+	db_read_end(txn);
+	db_txn_free(txn);
+}
+
 struct walk_ctx {
 	struct buf keys;
 	int	 calls, stop_after;
@@ -511,6 +557,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_put_get),
 		cmocka_unit_test(test_del),
+		cmocka_unit_test(test_read_snapshot),
 		cmocka_unit_test(test_walk),
 		cmocka_unit_test(test_update_abort),
 		cmocka_unit_test(test_key_bound),
