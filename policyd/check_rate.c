@@ -28,6 +28,7 @@
 struct pd_rate_key {
 	char	 key[TABLE_KEY_MAX + 1];	/* "sender:bob@example.com" */
 	struct pd_rate_spec spec;
+	struct pd_rate_ref *ref;	/* its state in the store */
 };
 
 /* pd_rate_types_now - rate_limit_keys as types, parsed once per load */
@@ -111,9 +112,10 @@ pd_rate_check(struct pd_ctx *ctx)
 	if (rcpts == 0)
 		rcpts = 1;
 	for (i = 0; i < n; i++) {
-		if ((idx = pd_rate_store_apply(ctx->rates, ctx->txn,
-		    keys[i].key, &keys[i].spec, rcpts, (uint64_t)ctx->now, 1,
-		    &wait)) < 0)
+		keys[i].ref = pd_rate_store_ref(ctx->rates, ctx->txn,
+		    keys[i].key);
+		if ((idx = pd_rate_ref_apply(ctx->rates, keys[i].ref,
+		    &keys[i].spec, rcpts, (uint64_t)ctx->now, 1, &wait)) < 0)
 			continue;
 		pd_rate_limit_format(&keys[i].spec.lim[idx], lim, sizeof(lim));
 		format_duration(frees, sizeof(frees), wait);
@@ -152,7 +154,7 @@ pd_rate_check(struct pd_ctx *ctx)
 	}
 	if (at_data)
 		for (i = 0; i < n; i++)
-			pd_rate_store_apply(ctx->rates, ctx->txn, keys[i].key,
+			pd_rate_ref_apply(ctx->rates, keys[i].ref,
 			    &keys[i].spec, rcpts, (uint64_t)ctx->now, 0, &wait);
 	return (CHECK_DUNNO);
 }

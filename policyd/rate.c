@@ -728,18 +728,35 @@ pd_rate_store_get(struct pd_rate_store *s, struct db_txn *txn,
 	pd_rate_item_state(pd_rate_store_entry(s, txn, key)->value, st);
 }
 
-int
-pd_rate_store_apply(struct pd_rate_store *s, struct db_txn *txn,
-    const char *key, const struct pd_rate_spec *spec, uint32_t rcpts,
-    uint64_t now, int dry, uint64_t *wait)
+/* A struct pd_rate_ref is the key's hash entry: it never moves. */
+struct pd_rate_ref *
+pd_rate_store_ref(struct pd_rate_store *s, struct db_txn *txn,
+    const char *key)
 {
-	struct htable_entry *e = pd_rate_store_entry(s, txn, key);
+	return ((struct pd_rate_ref *)(void *)pd_rate_store_entry(s, txn, key));
+}
+
+int
+pd_rate_ref_apply(struct pd_rate_store *s, struct pd_rate_ref *ref,
+    const struct pd_rate_spec *spec, uint32_t rcpts, uint64_t now, int dry,
+    uint64_t *wait)
+{
+	struct htable_entry *e = (struct htable_entry *)(void *)ref;
 	struct pd_rate_item *it = pd_rate_item_sync(e, spec);
 	int	 idx = pd_rate_decide(it->c, spec, rcpts, now, dry, wait);
 
 	if (!dry)
 		pd_rate_mark(s, e);
 	return (idx);
+}
+
+int
+pd_rate_store_apply(struct pd_rate_store *s, struct db_txn *txn,
+    const char *key, const struct pd_rate_spec *spec, uint32_t rcpts,
+    uint64_t now, int dry, uint64_t *wait)
+{
+	return (pd_rate_ref_apply(s, pd_rate_store_ref(s, txn, key), spec,
+	    rcpts, now, dry, wait));
 }
 
 struct pd_rate_flush_ctx {

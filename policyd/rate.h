@@ -104,6 +104,16 @@ struct pd_rate_store *pd_rate_store_free(struct pd_rate_store *);
 int	 pd_rate_store_apply(struct pd_rate_store *, struct db_txn *,
 		    const char *key, const struct pd_rate_spec *,
 		    uint32_t rcpts, uint64_t now, int dry, uint64_t *wait);
+/* pd_rate_store_ref() - a key of the store, loaded from txn on first use
+ * as above, for pd_rate_ref_apply(): a request that tests its keys and
+ * then counts them finds each once. Valid until the next
+ * pd_rate_store_evict() or pd_rate_store_free(). */
+struct pd_rate_ref;
+struct pd_rate_ref *pd_rate_store_ref(struct pd_rate_store *,
+		    struct db_txn *, const char *key);
+int	 pd_rate_ref_apply(struct pd_rate_store *, struct pd_rate_ref *,
+		    const struct pd_rate_spec *, uint32_t rcpts, uint64_t now,
+		    int dry, uint64_t *wait);
 /* pd_rate_store_get() - a copy of the state of key in st, loaded from
  * txn on first use as above */
 void	 pd_rate_store_get(struct pd_rate_store *, struct db_txn *,
