@@ -411,7 +411,7 @@ int
 pd_rate_key(char *key, size_t len, const char *type, const char *value)
 {
 	char	 base[ADDR_MAX + 1];
-	char	*p;
+	size_t	 tlen = strlen(type), vlen, i;
 
 	if (strcmp(type, "sender") == 0) {
 		if (addr_strip_ext(value, var_recipient_delimiter, base,
@@ -419,10 +419,13 @@ pd_rate_key(char *key, size_t len, const char *type, const char *value)
 			return (-1);
 		value = base;
 	}
-	if ((size_t)snprintf(key, len, "%s:%s", type, value) >= len)
+	/* On every request: no printf. */
+	if ((vlen = strlen(value)) + tlen + 2 > len)
 		return (-1);
-	for (p = key; *p; p++)
-		*p = (char)tolower((unsigned char)*p);
+	memcpy(key, type, tlen);
+	key[tlen] = ':';
+	for (i = 0; i <= vlen; i++)
+		key[tlen + 1 + i] = (char)tolower((unsigned char)value[i]);
 	return (0);
 }
 

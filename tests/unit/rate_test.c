@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "db.h"
+#include "params.h"
 #include "rate.h"
 #include "testutil.h"
 
@@ -638,11 +639,52 @@ test_store_format(void **state)
 	tu_db_remove(db, dir);
 }
 
+/* Counter keys: type, a colon, the value in lower case; a sender
+ * without its extension; what does not fit in len is refused. */
+static void
+test_key(void **state)
+{
+	static const struct {
+		const char *type, *value;
+		size_t	 len;
+		int	 ret;
+		const char *want;
+	} rows[] = {
+		{"sasl_username", "Alice", 64, 0, "sasl_username:alice"},
+		{"sender", "Bob+News@Example.COM", 64, 0,
+		    "sender:bob@example.com"},
+		{"sender", "+tag@example.com", 64, 0, "sender:+tag@example.com"},
+		{"sender_domain", "Example.COM", 64, 0,
+		    "sender_domain:example.com"},
+		{"client_address", "2001:DB8::1", 64, 0,
+		    "client_address:2001:db8::1"},
+		/* "sasl_username:abcd" is 18 bytes and its NUL one more. */
+		{"sasl_username", "abcd", 19, 0, "sasl_username:abcd"},
+		{"sasl_username", "abcde", 19, -1, NULL},
+		{"sasl_username", "", 15, 0, "sasl_username:"},
+	};
+	char	 key[64];
+	size_t	 i;
+
+	(void)state;
+	var_recipient_delimiter = "+";
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		memset(key, 'x', sizeof(key));
+		assert_int_equal(pd_rate_key(key, rows[i].len, rows[i].type,
+		    rows[i].value), rows[i].ret);
+		if (rows[i].want)
+			assert_string_equal(key, rows[i].want);
+		else		/* nothing written past len */
+			assert_int_equal(key[rows[i].len], 'x');
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_spec_parse),
+		cmocka_unit_test(test_key),
 		cmocka_unit_test(test_window_edges),
 		cmocka_unit_test(test_several_windows),
 		cmocka_unit_test(test_msg_vs_rcpt),
