@@ -339,17 +339,85 @@ block_fold(const char *addr, char *out)
 
 /* Lookups. */
 
+/* The keys one recipient may be listed under, in the order they count. */
+struct block_keys {
+	const char *key[PD_BLOCK_FILTER_EACH];
+	size_t	 len[PD_BLOCK_FILTER_EACH];
+	char	 buf[PD_BLOCK_FILTER_EACH][ADDR_MAX + 1];
+	int	 n;
+};
+
+/* block_keys_add - one more key: a, then sep and b unless b is NULL, in
+ * lower case; left out when it is empty or longer than ADDR_MAX */
+static void
+block_keys_add(struct block_keys *k, const char *a, int sep, const char *b)
+{
+	char	*out = k->buf[k->n];
+	size_t	 i = 0;
+
+	for (; *a; a++, i++) {
+		if (i == ADDR_MAX)
+			return;
+		out[i] = (char)tolower((unsigned char)*a);
+	}
+	for (; b && sep; sep = 0, i++) {
+		if (i == ADDR_MAX)
+			return;
+		out[i] = (char)sep;
+	}
+	for (; b && *b; b++, i++) {
+		if (i == ADDR_MAX)
+			return;
+		out[i] = (char)tolower((unsigned char)*b);
+	}
+	if (i == 0)
+		return;
+	out[i] = 0;
+	k->key[k->n] = out;
+	k->len[k->n++] = i;
+}
+
+/* block_keys_rcpt - the address, without its extension, "@domain" */
+static void
+block_keys_rcpt(struct block_keys *k, const char *rcpt, const char *delim)
+{
+	const char *domain;
+	int	 first = k->n;
+
+	block_keys_add(k, rcpt, 0, NULL);
+	if (k->n == first)
+		return;			/* cannot be a key: see ADDR_MAX */
+	if (addr_strip_ext(k->key[first], delim, k->buf[k->n],
+	    sizeof(k->buf[k->n])) == 1)		/* folded already: in place */
+		block_keys_add(k, k->buf[k->n], 0, NULL);
+	if (k->key[first][0] != '@'
+	    && (domain = addr_domain(k->key[first])) != NULL && *domain)
+		block_keys_add(k, "@", 0, domain);
+}
+
+/* block_keys_complaint - "rcpt>sender_domain", without the extension */
+static void
+block_keys_complaint(struct block_keys *k, const char *rcpt,
+    const char *sender_domain, const char *delim)
+{
+	char	 alt[ADDR_MAX + 1];
+
+	if (sender_domain == NULL || *sender_domain == 0)
+		return;
+	block_keys_add(k, rcpt, '>', sender_domain);
+	if (addr_strip_ext(rcpt, delim, alt, sizeof(alt)) == 1)
+		block_keys_add(k, alt, '>', sender_domain);
+}
+
 /* block_try - one key: 1 when it holds an entry in force, 0, -1 */
 static int
-block_try(struct db_txn *txn, const struct pd_block_filter *filter,
-    const char *key, uint64_t expiry, int64_t now, struct pd_block_entry *e)
+block_try(struct db_txn *txn, const char *key, size_t klen, uint64_t expiry,
+    int64_t now, struct pd_block_entry *e)
 {
 	const void *val;
-	size_t	 vlen, klen = strlen(key);
+	size_t	 vlen;
 	int	 rc;
 
-	if (!pd_block_filter_maybe(filter, key, klen))
-		return (0);
 	if ((rc = db_get(txn, DB_BLOCK, key, klen, &val, &vlen)) <= 0)
 		return (rc);
 	if (pd_block_decode(val, vlen, e) < 0) {
@@ -363,28 +431,36 @@ block_try(struct db_txn *txn, const struct pd_block_filter *filter,
 	return (1);
 }
 
-int
-pd_block_lookup(struct db_txn *txn, const struct pd_block_filter *filter,
-    const char *rcpt, const char *delim, uint64_t expiry, int64_t now,
+/* block_search - the first of the keys that holds an entry in force; the
+ * filter rules most of them out at once, and the rest are looked up */
+static int
+block_search(struct db_txn *txn, const struct pd_block_filter *filter,
+    const struct block_keys *k, uint64_t expiry, int64_t now,
     struct pd_block_entry *e)
 {
-	char	 key[ADDR_MAX + 1], alt[ADDR_MAX + 1];
-	const char *domain;
-	int	 rc;
+	unsigned maybe = pd_block_filter_maybe_each(filter, k->key, k->len,
+	    k->n);
+	int	 i, rc;
 
-	if (block_fold(rcpt, key) < 0)
-		return (0);		/* cannot be a key: see ADDR_MAX */
-	if ((rc = block_try(txn, filter, key, expiry, now, e)) != 0)
-		return (rc);
-	if (addr_strip_ext(key, delim, alt, sizeof(alt)) == 1
-	    && (rc = block_try(txn, filter, alt, expiry, now, e)) != 0)
-		return (rc);
-	if (key[0] == '@' || (domain = addr_domain(key)) == NULL
-	    || *domain == 0)
-		return (0);
-	alt[0] = '@';
-	memcpy(alt + 1, domain, strlen(domain) + 1);	/* shorter than key */
-	return (block_try(txn, filter, alt, expiry, now, e));
+	for (i = 0; i < k->n; i++)
+		if ((maybe & 1U << i) && (rc = block_try(txn, k->key[i],
+		    k->len[i], expiry, now, e)) != 0)
+			return (rc);
+	return (0);
+}
+
+int
+pd_block_lookup(struct db_txn *txn, const struct pd_block_filter *filter,
+    const char *rcpt, const char *sender_domain, const char *delim,
+    uint64_t expiry, int64_t now, struct pd_block_entry *e)
+{
+	struct block_keys k;
+
+	k.n = 0;
+	block_keys_rcpt(&k, rcpt, delim);
+	if (k.n > 0)
+		block_keys_complaint(&k, rcpt, sender_domain, delim);
+	return (block_search(txn, filter, &k, expiry, now, e));
 }
 
 int
@@ -393,23 +469,11 @@ pd_block_lookup_sender(struct db_txn *txn,
     const char *sender_domain, const char *delim, uint64_t expiry,
     int64_t now, struct pd_block_entry *e)
 {
-	char	 key[ADDR_MAX + 1], alt[ADDR_MAX + 1], both[ADDR_MAX + 1];
-	int	 rc, n;
+	struct block_keys k;
 
-	if (sender_domain == NULL || *sender_domain == 0
-	    || block_fold(rcpt, key) < 0)
-		return (0);
-	n = snprintf(both, sizeof(both), "%s>%s", key, sender_domain);
-	if (n < 0 || (size_t)n >= sizeof(both) || block_fold(both, both) < 0)
-		return (0);
-	if ((rc = block_try(txn, filter, both, expiry, now, e)) != 0)
-		return (rc);
-	if (addr_strip_ext(key, delim, alt, sizeof(alt)) != 1)
-		return (0);
-	n = snprintf(both, sizeof(both), "%s>%s", alt, sender_domain);
-	if (n < 0 || (size_t)n >= sizeof(both) || block_fold(both, both) < 0)
-		return (0);
-	return (block_try(txn, filter, both, expiry, now, e));
+	k.n = 0;
+	block_keys_complaint(&k, rcpt, sender_domain, delim);
+	return (block_search(txn, filter, &k, expiry, now, e));
 }
 
 int

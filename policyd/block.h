@@ -33,14 +33,16 @@ struct pd_block_entry {
 
 /*
  * pd_block_lookup() - is rcpt blocked at time now? Tries the address,
- * the address without its extension (delim), then "@domain"; a key that
+ * the address without its extension (delim), "@domain", then, unless
+ * sender_domain is NULL, what pd_block_lookup_sender() tries; a key that
  * filter (block_filter.h; may be NULL) rules out is not looked up.
  * Entries past their expiry, or last seen longer than expiry seconds ago
  * when expiry is not 0, do not count. Returns 1 with *e filled, 0, or -1.
  */
 int	 pd_block_lookup(struct db_txn *, const struct pd_block_filter *,
-		    const char *rcpt, const char *delim, uint64_t expiry,
-		    int64_t now, struct pd_block_entry *e);
+		    const char *rcpt, const char *sender_domain,
+		    const char *delim, uint64_t expiry, int64_t now,
+		    struct pd_block_entry *e);
 /*
  * pd_block_lookup_sender() - is rcpt blocked for mail from
  * sender_domain (a complaint: "rcpt>sender_domain", then without the

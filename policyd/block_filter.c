@@ -98,6 +98,38 @@ pd_block_filter_maybe(const struct pd_block_filter *f, const char *key,
 	return (1);
 }
 
+unsigned
+pd_block_filter_maybe_each(const struct pd_block_filter *f,
+    const char *const *keys, const size_t *lens, int n)
+{
+	uint64_t h[PD_BLOCK_FILTER_EACH];
+	unsigned maybe = 0;
+	int	 i, j;
+
+	if (n > PD_BLOCK_FILTER_EACH)
+		msg_panic("pd_block_filter_maybe_each: %d keys", n);
+	if (f == NULL)
+		return ((1U << n) - 1);
+	/* The blocks are far apart: ask for all of them before the first
+	 * is needed, so that their cache misses overlap. */
+	for (i = 0; i < n; i++) {
+		h[i] = hash_bytes(f->seed, keys[i], lens[i]);
+		__builtin_prefetch(block_filter_block(f, h[i]));
+	}
+	for (i = 0; i < n; i++) {
+		const uint32_t *b = block_filter_block(f, h[i]);
+		uint32_t x = (uint32_t)h[i];
+
+		for (j = 0; j < 8; j++)
+			if ((b[j] & (1U << ((x * block_filter_salt[j]) >> 27)))
+			    == 0)
+				break;
+		if (j == 8)
+			maybe |= 1U << i;
+	}
+	return (maybe);
+}
+
 /* The journal. */
 
 /* block_journal_key - "blocklist-new:" and seq, big-endian; its length */

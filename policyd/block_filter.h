@@ -24,6 +24,12 @@ int	 pd_block_filter_update(struct pd_block_filter *, struct db_txn *);
  * look it up. A NULL filter says 1. */
 int	 pd_block_filter_maybe(const struct pd_block_filter *, const char *key,
 		    size_t len);
+/* pd_block_filter_maybe_each() - the same for n keys at once (at most
+ * PD_BLOCK_FILTER_EACH), their memory fetched together: bit i of the
+ * result is the answer for keys[i] */
+#define PD_BLOCK_FILTER_EACH	8
+unsigned pd_block_filter_maybe_each(const struct pd_block_filter *,
+		    const char *const *keys, const size_t *lens, int n);
 size_t	 pd_block_filter_keys(const struct pd_block_filter *);
 size_t	 pd_block_filter_bytes(const struct pd_block_filter *);
 struct pd_block_filter *pd_block_filter_free(struct pd_block_filter *);

@@ -30,13 +30,11 @@ pd_block_check(struct pd_ctx *ctx)
 	if (ctx->req->recipient[0] == 0 || ctx->txn == NULL)
 		return (ctx->txn ? CHECK_DUNNO : CHECK_TEMPFAIL);
 	memset(&e, 0, sizeof(e));
-	rc = pd_block_lookup(ctx->txn, ctx->filter, ctx->req->recipient,
-	    var_recipient_delimiter, var_blocklist_expiry, ctx->now, &e);
 	/* A complaint blocks the recipient for one sender domain only. */
-	if (rc == 0 && (domain = addr_domain(ctx->req->sender)) != NULL)
-		rc = pd_block_lookup_sender(ctx->txn, ctx->filter,
-		    ctx->req->recipient, domain, var_recipient_delimiter,
-		    var_blocklist_expiry, ctx->now, &e);
+	domain = addr_domain(ctx->req->sender);
+	rc = pd_block_lookup(ctx->txn, ctx->filter, ctx->req->recipient,
+	    domain, var_recipient_delimiter, var_blocklist_expiry, ctx->now,
+	    &e);
 	switch (rc) {
 	case 1:
 		pd_block_reply(&e, &ctx->reply);

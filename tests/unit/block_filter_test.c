@@ -211,11 +211,11 @@ test_journal_catch_up(void **state)
 	assert_int_equal(update(f), 0);
 	assert_int_equal(pd_block_filter_keys(f->f), 1100);
 	/* And a lookup through the filter finds a journaled key. */
-	assert_int_equal(pd_block_lookup(rd(f), f->f, "NEW7@dest7.example", "+",
-	    0, T0, &e), 1);
+	assert_int_equal(pd_block_lookup(rd(f), f->f, "NEW7@dest7.example",
+	    NULL, "+", 0, T0, &e), 1);
 	assert_string_equal(e.address, "new7@dest7.example");
 	assert_int_equal(pd_block_lookup(f->txn, f->f, "none@dest7.example",
-	    "+", 0, T0, &e), 0);
+	    NULL, "+", 0, T0, &e), 0);
 	db_read_end(f->txn);
 }
 
@@ -236,14 +236,53 @@ test_lookup_kinds(void **state)
 	snprintf(in.status, sizeof(in.status), "5.7.1");
 	assert_int_equal(pd_block_add(f->db, &in, "t", "t", &why), 0);
 	assert_int_equal(update(f), 0);
-	assert_int_equal(pd_block_lookup(rd(f), f->f, "a+b@gone.example", "+",
-	    0, T0, &e), 1);
+	assert_int_equal(pd_block_lookup(rd(f), f->f, "a+b@gone.example",
+	    NULL, "+", 0, T0, &e), 1);
 	assert_string_equal(e.address, "@gone.example");
 	assert_int_equal(pd_block_lookup_sender(f->txn, f->f, "r+x@h.example",
 	    "s.example", "+", 0, T0, &e), 1);
 	assert_string_equal(e.address, "r@h.example>s.example");
 	assert_int_equal(pd_block_lookup_sender(f->txn, f->f, "r@h.example",
 	    "other.example", "+", 0, T0, &e), 0);
+	/* One lookup for both: the complaint counts for its sender domain
+	 * only, after the address's own keys. */
+	assert_int_equal(pd_block_lookup(f->txn, f->f, "R+x@H.example",
+	    "s.example", "+", 0, T0, &e), 1);
+	assert_string_equal(e.address, "r@h.example>s.example");
+	assert_int_equal(pd_block_lookup(f->txn, f->f, "r@h.example",
+	    "other.example", "+", 0, T0, &e), 0);
+	assert_int_equal(pd_block_lookup(f->txn, f->f, "r@h.example", NULL,
+	    "+", 0, T0, &e), 0);
+	assert_int_equal(pd_block_lookup(f->txn, f->f, "r@gone.example",
+	    "s.example", "+", 0, T0, &e), 1);
+	assert_string_equal(e.address, "@gone.example");
+	db_read_end(f->txn);
+}
+
+/* A complaint key past ADDR_MAX is not tried, never cut to fit: the
+ * address fits, with ">domain" it would not. */
+static void
+test_complaint_key_bound(void **state)
+{
+	struct fixture *f = *state;
+	struct pd_block_entry e, in;
+	char	 rcpt[ADDR_MAX + 1];
+	const char *why;
+
+	memset(rcpt, 'a', ADDR_MAX - 12);
+	memcpy(rcpt + ADDR_MAX - 12, "@h.example", 11);	/* 254 bytes */
+	memset(&in, 0, sizeof(in));
+	snprintf(in.status, sizeof(in.status), "5.7.1");
+	/* What a cut "rcpt>s.example" would be: its first 256 bytes. */
+	memcpy(in.address, rcpt, 254);
+	memcpy(in.address + 254, ">s", 3);
+	assert_int_equal(strlen(in.address), ADDR_MAX);
+	assert_int_equal(pd_block_add(f->db, &in, "t", "t", &why), 0);
+	build(f);
+	assert_int_equal(pd_block_lookup(rd(f), f->f, rcpt, "s.example", "+",
+	    0, T0, &e), 0);
+	assert_int_equal(pd_block_lookup(f->txn, f->f, rcpt, "s", "+", 0, T0,
+	    &e), 1);
 	db_read_end(f->txn);
 }
 
@@ -309,6 +348,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_journal_catch_up, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_lookup_kinds, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_complaint_key_bound, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_import_renews, setup,
 		    teardown),

@@ -237,8 +237,8 @@ test_lookup_order(void **state)
 	txn = rd(f);
 	for (i = 0; i < ROWS(rows); i++) {
 		memset(&e, 0, sizeof(e));
-		got = pd_block_lookup(txn, NULL, rows[i].rcpt, rows[i].delim, 0, T0,
-		    &e);
+		got = pd_block_lookup(txn, NULL, rows[i].rcpt, NULL,
+		    rows[i].delim, 0, T0, &e);
 		if (got != rows[i].want || (got == 1
 		    && strcmp(e.address, rows[i].matched) != 0))
 			BAD("pd_block_lookup(\"%s\", \"%s\"): got %d %s, want "
@@ -250,7 +250,8 @@ test_lookup_order(void **state)
 	memset(toolong, 'a', sizeof(toolong) - 1);
 	toolong[sizeof(toolong) - 1] = 0;
 	memcpy(toolong + sizeof(toolong) - 1 - 10, "@c.example", 10);
-	if ((got = pd_block_lookup(txn, NULL, toolong, "+", 0, T0, &e)) != 0)
+	if ((got = pd_block_lookup(txn, NULL, toolong, NULL, "+", 0, T0,
+	    &e)) != 0)
 		BAD("pd_block_lookup(%zu bytes): got %d, want 0",
 		    strlen(toolong), got);
 	db_read_end(txn);
@@ -291,7 +292,7 @@ test_expiry(void **state)
 		snprintf(addr, sizeof(addr), "row%zu@e.example", i);
 		add(f, addr, "", rows[i].last_seen, rows[i].expires);
 		txn = rd(f);
-		got = pd_block_lookup(txn, NULL, addr, "", rows[i].expiry,
+		got = pd_block_lookup(txn, NULL, addr, NULL, "", rows[i].expiry,
 		    rows[i].now, &e);
 		db_read_end(txn);
 		if (got != rows[i].want)
@@ -308,7 +309,8 @@ test_expiry(void **state)
 	add(f, "gone@f.example", "address", T0, T0 + DAY);
 	add(f, "@f.example", "domain", T0, 0);
 	txn = rd(f);
-	got = pd_block_lookup(txn, NULL, "gone@f.example", "", 0, T0 + DAY, &e);
+	got = pd_block_lookup(txn, NULL, "gone@f.example", NULL, "", 0,
+	    T0 + DAY, &e);
 	db_read_end(txn);
 	if (got != 1 || strcmp(e.address, "@f.example") != 0)
 		BAD("expired address: got %d %s, want 1 @f.example", got,
@@ -416,8 +418,8 @@ test_audit_remove(void **state)
 	assert_int_equal(pd_block_remove(f->db, "R@h.example", "admin",
 	    "mailbox fixed", &why), 1);
 	assert_int_equal(pd_block_get(rd(f), "r@h.example", &e), 0);
-	assert_int_equal(pd_block_lookup(f->txn, NULL, "r@h.example", "", 0, T0 + 2,
-	    &e), 0);
+	assert_int_equal(pd_block_lookup(f->txn, NULL, "r@h.example", NULL,
+	    "", 0, T0 + 2, &e), 0);
 	db_read_end(f->txn);
 	assert_string_equal(trail_of(f, "r@h.example", &t, s, sizeof(s)),
 	    "add,update,remove");

@@ -443,7 +443,7 @@ blocked(struct fixture *f, const char *rcpt, const char *sender_domain,
 		fail_msg("db_read_begin: %s", why);
 	rc = sender_domain ? pd_block_lookup_sender(f->txn, NULL, rcpt,
 	    sender_domain, "+", 0, now, &e) : pd_block_lookup(f->txn, NULL,
-	    rcpt, "+", 0, now, &e);
+	    rcpt, NULL, "+", 0, now, &e);
 	db_read_end(f->txn);
 	return (rc);
 }
