@@ -2,8 +2,8 @@
 #
 # policyd_bench.sh - the outpost-policyd benchmark of issue 2, reproducible
 # SYNOPSIS	tests/bench/policyd_bench.sh [-d seconds] [-c "1 16 64"]
-#		    [-b entries] [-u senders] [-r recipients] [-L limits]
-#		    [-k]
+#		    [-n rounds] [-b entries] [-u senders] [-r recipients]
+#		    [-L limits] [-k]
 # DESCRIPTION	Builds outpost-policyd and outpostctl (make at the top) and
 #		policy_load and dunno_server (make -C tests/bench), then, in
 #		a temporary directory:
@@ -22,9 +22,11 @@
 #		   for each connection count, runs policy_load -u senders -a -m
 #		   (RCPT then DATA per message, SASL logins) for -d seconds
 #		   against the floor, then against outpost-policyd: the two
-#		   alternate, so both see the same machine load;
+#		   alternate, so both see the same machine load; with -n,
+#		   that many rounds of the pair per connection count;
 #		4. prints a table: requests/s of each, their ratio, p50, p99
-#		   and p99.9 latency in microseconds, the servers' CPU use; then
+#		   and p99.9 latency in microseconds, the servers' CPU use, a
+#		   row per round, and with -n the medians over rounds; then
 #		   outpost-policyd's VmHWM and VmRSS after its runs (from
 #		   /proc/PID/status; RssFile, the part of it that is the
 #		   mapped LMDB file, and RssAnon, the daemon's own memory),
@@ -39,6 +41,9 @@
 #		removes the directory.
 #		-d	seconds per run, 1..60 (default 10)
 #		-c	connection counts (default "1 16 64")
+#		-n	rounds of floor-then-outpost per count, 1..20
+#			(default 1); on a shared machine the floor itself
+#			varies from minute to minute: compare within a round
 #		-b	blocklist entries (default 1000000)
 #		-u	distinct senders (default 100000)
 #		-r	distinct recipients (default 10 x entries)
@@ -50,6 +55,10 @@
 #		row conns floor_rps outpost_rps ratio floor_p50 floor_p99
 #		    floor_p999 outpost_p50 outpost_p99 outpost_p999
 #		    floor_cpu% outpost_cpu% outpost_errors
+#		and, with -n, rows of medians over the rounds:
+#		median conns floor_rps outpost_rps ratio floor_p99
+#		    outpost_p99 p99_ratio (ratio and p99_ratio are the
+#		    medians of each round's own)
 # EXIT STATUS	0, unless something could not be built, imported or
 #		started. Figures never decide pass or fail.
 # BUGS		Client and servers share the machine: on 2 cores the
@@ -67,6 +76,7 @@ ctl="$top/policyd/outpostctl"
 
 seconds=10
 conns="1 16 64"
+rounds=1
 entries=1000000
 senders=100000
 rcpts=
@@ -74,8 +84,8 @@ tight="3 msg/1h, 50 msg/1d, 100 rcpt/1d"
 keep=0
 
 usage() {
-	echo "usage: $0 [-d seconds] [-c \"1 16 64\"] [-b entries]" \
-	    "[-u senders] [-r recipients] [-L limits] [-k]" >&2
+	echo "usage: $0 [-d seconds] [-c \"1 16 64\"] [-n rounds]" \
+	    "[-b entries] [-u senders] [-r recipients] [-L limits] [-k]" >&2
 	exit 2
 }
 
@@ -91,10 +101,11 @@ num() {
 	echo "$1"
 }
 
-while getopts d:c:b:u:r:L:kh opt; do
+while getopts d:c:n:b:u:r:L:kh opt; do
 	case $opt in
 	d) seconds=$(num "$OPTARG" 1 60 d) ;;
 	c) conns=$OPTARG ;;
+	n) rounds=$(num "$OPTARG" 1 20 n) ;;
 	b) entries=$(num "$OPTARG" 1 10000000 b) ;;
 	u) senders=$(num "$OPTARG" 1 10000000 u) ;;
 	r) rcpts=$(num "$OPTARG" 1 4000000000 r) ;;
@@ -222,7 +233,7 @@ outpost_svc="unix:$tmp/policy.sock"
 echo "policyd_bench: $(uname -sr), $(nproc) cpus," \
     "$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | sed -n 1p)," \
     "load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "policyd_bench: ${seconds}s per run, connections: $conns," \
+echo "policyd_bench: ${seconds}s per run, $rounds round(s), connections: $conns," \
     "$senders senders, $entries blocklist entries of $rcpts recipients"
 
 # The blocklist, named as policy_load names recipients.
@@ -256,15 +267,20 @@ outpost_up outpost "$conf"
 
 : >"$tmp/table"
 for c in $conns; do
-	measure floor "$floor_svc" "$fpid" "$c"
-	f_rps=$r_rps f_p50=$r_p50 f_p99=$r_p99 f_p999=$r_p999 f_cpu=$r_cpu
-	echo "$c $f_rps" >>"$tmp/floor_rps"
-	measure outpost "$outpost_svc" "$opid" "$c"
-	ratio=$(awk -v a="$r_rps" -v b="$f_rps" \
-	    'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
-	echo "row $c $f_rps $r_rps $ratio $f_p50 $f_p99 $f_p999 $r_p50" \
-	    "$r_p99 $r_p999 $f_cpu $r_cpu $r_err" >>"$tmp/table"
-	echo "$c $r_acts" >>"$tmp/actions"
+	round=0
+	while [ "$round" -lt "$rounds" ]; do
+		round=$((round + 1))
+		measure floor "$floor_svc" "$fpid" "$c"
+		f_rps=$r_rps f_p50=$r_p50 f_p99=$r_p99 f_p999=$r_p999
+		f_cpu=$r_cpu
+		echo "$c $f_rps" >>"$tmp/floor_rps"
+		measure outpost "$outpost_svc" "$opid" "$c"
+		ratio=$(awk -v a="$r_rps" -v b="$f_rps" \
+		    'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
+		echo "row $c $f_rps $r_rps $ratio $f_p50 $f_p99 $f_p999" \
+		    "$r_p50 $r_p99 $r_p999 $f_cpu $r_cpu $r_err" >>"$tmp/table"
+		echo "$c $r_acts" >>"$tmp/actions"
+	done
 done
 hwm=$(status_kb "$opid" VmHWM)
 rss=$(status_kb "$opid" VmRSS)
@@ -281,7 +297,8 @@ if [ -n "$tight" ]; then
 	: >"$tmp/table2"
 	for c in $conns; do
 		measure tight "$outpost_svc" "$opid" "$c"
-		f_rps=$(awk -v c="$c" '$1 == c { print $2 }' "$tmp/floor_rps")
+		f_rps=$(awk -v c="$c" '$1 == c { print $2 }' "$tmp/floor_rps" \
+		    | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
 		ratio=$(awk -v a="$r_rps" -v b="$f_rps" \
 		    'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
 		printf '%5s %9s %6s %9s %9s %9s %7s %5s%%  %s\n' "$c" \
@@ -326,5 +343,45 @@ if [ -n "$tight" ]; then
 	cat "$tmp/table2"
 	echo "VmHWM $hwm2 kB, RssAnon $anon2 kB after these runs"
 fi
+if [ "$rounds" -gt 1 ]; then
+	echo
+	echo "medians over $rounds rounds (ratio, p99_ratio: of each round's own)"
+	# median(LIST): the middle value (the lower of the two middle ones)
+	awk '
+	function median(s,   v, n, i, j, t) {
+		n = split(s, v, " ")
+		for (i = 2; i <= n; i++) {
+			t = v[i] + 0
+			for (j = i - 1; j >= 1 && v[j] + 0 > t; j--)
+				v[j + 1] = v[j]
+			v[j + 1] = t
+		}
+		return v[int((n + 1) / 2)]
+	}
+	$1 == "row" {
+		c = $2
+		if (!(c in fr)) order[++nc] = c
+		fr[c] = fr[c] " " $3; or[c] = or[c] " " $4
+		ra[c] = ra[c] " " $5; fp[c] = fp[c] " " $7
+		op[c] = op[c] " " $10
+		pr[c] = pr[c] " " ($7 > 0 ? sprintf("%.2f", $10 / $7) : 0)
+	}
+	END {
+		printf "%5s %9s %9s %6s %9s %9s %9s\n", "conns", "floor_rps",
+		    "outp_rps", "ratio", "floor_p99", "outp_p99", "p99_ratio"
+		for (i = 1; i <= nc; i++) {
+			c = order[i]
+			printf "%5s %9s %9s %6s %9s %9s %9s\n", c, median(fr[c]),
+			    median(or[c]), median(ra[c]), median(fp[c]),
+			    median(op[c]), median(pr[c])
+			m[i] = sprintf("median %s %s %s %s %s %s %s", c,
+			    median(fr[c]), median(or[c]), median(ra[c]),
+			    median(fp[c]), median(op[c]), median(pr[c]))
+		}
+		for (i = 1; i <= nc; i++) print m[i] > "/dev/stderr"
+	}' "$tmp/table" 2>"$tmp/medians"
+fi
 echo
 cat "$tmp/table"
+[ "$rounds" -gt 1 ] && cat "$tmp/medians"
+exit 0
