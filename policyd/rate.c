@@ -513,17 +513,27 @@ pd_rate_rec_cmp(const void *a, const void *b)
 struct pd_rate_put {
 	struct pd_rate_rec *rec;
 	size_t	 n;
+	size_t	 from, to;		/* the records of this transaction */
 };
 
-/* pd_rate_writer_put - write one sorted batch in one transaction; an
- * empty state deletes the record */
+/*
+ * A batch is written in transactions of at most this many records, each
+ * a run of neighbouring keys: LMDB copies every page that a transaction
+ * changes into memory of its own and keeps those copies for the next
+ * one, so the size of the largest transaction is memory the daemon
+ * keeps. 100,000 dirty keys in one transaction held 20 MB.
+ */
+#define PD_RATE_TXN_RECORDS	8192
+
+/* pd_rate_writer_put - write records [from, to) of a sorted batch in one
+ * transaction; an empty state deletes the record */
 static int
 pd_rate_writer_put(struct db_txn *txn, void *ctx, const char **why)
 {
 	struct pd_rate_put *p = ctx;
 	size_t	 i;
 
-	for (i = 0; i < p->n; i++)
+	for (i = p->from; i < p->to; i++)
 		if ((p->rec[i].slen == 0 ? db_del(txn, DB_RATE, p->rec[i].key,
 		    p->rec[i].klen) : db_put(txn, DB_RATE, p->rec[i].key,
 		    p->rec[i].klen, p->rec[i].state, p->rec[i].slen)) < 0) {
@@ -563,7 +573,7 @@ static void *
 pd_rate_writer_main(void *arg)
 {
 	struct pd_rate_writer *w = arg;
-	struct pd_rate_put put = {NULL, 0};
+	struct pd_rate_put put = {NULL, 0, 0, 0};
 	size_t	 size = 0;
 	const char *why;
 
@@ -576,8 +586,16 @@ pd_rate_writer_main(void *arg)
 		pthread_mutex_unlock(&w->lock);
 		why = NULL;
 		pd_rate_writer_sort(&w->batch, &put, &size);
-		if (db_update_nogrow(w->db, pd_rate_writer_put, &put,
-		    &why) < 0) {
+		for (put.from = 0; put.from < put.n && why == NULL;
+		    put.from = put.to) {
+			put.to = put.n - put.from > PD_RATE_TXN_RECORDS ?
+			    put.from + PD_RATE_TXN_RECORDS : put.n;
+			if (db_update_nogrow(w->db, pd_rate_writer_put, &put,
+			    &why) < 0 && why == NULL)
+				why = "write failed";
+		}
+		/* A batch that failed part way is written again whole. */
+		if (why != NULL) {
 			pthread_mutex_lock(&w->lock);
 			w->failed = 1;
 			snprintf(w->why, sizeof(w->why), "%s", why);

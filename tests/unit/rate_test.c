@@ -416,7 +416,7 @@ test_store_grow(void **state)
 	tu_db_remove(db, dir);
 }
 
-#define MANY	3000
+#define MANY	20000	/* the writer's half: more than one transaction */
 
 /* many_key - key i of test_store_many, 16 to about 270 bytes long */
 static void
