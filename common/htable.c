@@ -13,6 +13,7 @@
 
 #include "hash.h"
 #include "htable.h"
+#include "msg.h"
 #include "mymalloc.h"
 
 /* htable_hash - the table's seeded hash of s */
@@ -74,6 +75,29 @@ struct htable_entry *
 htable_locate(const struct htable *t, const char *key)
 {
 	return (htable_chain(t, key, htable_hash(t, key)));
+}
+
+void
+htable_locate_each(const struct htable *t, const char *const *keys, int n,
+    struct htable_entry **out)
+{
+	unsigned long long h[HTABLE_EACH_MAX];
+	int	 i;
+
+	if (n > HTABLE_EACH_MAX)
+		msg_panic("htable_locate_each: %d keys", n);
+	/* Slots, then the first entry of each chain, then the values: each
+	 * round asks for all its lines before it waits for any. */
+	for (i = 0; i < n; i++) {
+		h[i] = htable_hash(t, keys[i]);
+		__builtin_prefetch(&t->slot[h[i] & (t->size - 1)]);
+	}
+	for (i = 0; i < n; i++)
+		if ((out[i] = t->slot[h[i] & (t->size - 1)]) != NULL)
+			__builtin_prefetch(out[i]);
+	for (i = 0; i < n; i++)
+		if ((out[i] = htable_chain(t, keys[i], h[i])) != NULL)
+			__builtin_prefetch(out[i]->value);
 }
 
 void *

@@ -28,6 +28,12 @@ void	 htable_init(struct htable *, size_t hint);
 struct htable_entry *htable_enter(struct htable *, const char *key, void *value);
 void	*htable_find(const struct htable *, const char *key);
 struct htable_entry *htable_locate(const struct htable *, const char *key);
+/* htable_locate_each() - htable_locate() for n keys (at most
+ * HTABLE_EACH_MAX) at once, their memory fetched together so that their
+ * cache misses overlap: out[i] is the entry of keys[i], or NULL */
+#define HTABLE_EACH_MAX	8
+void	 htable_locate_each(const struct htable *, const char *const *keys,
+		    int n, struct htable_entry **out);
 /* htable_delete() returns the value of the removed entry, or NULL */
 void	*htable_delete(struct htable *, const char *key);
 /* htable_walk() calls fn for each entry; fn must not change the table */

@@ -28,7 +28,6 @@
 struct pd_rate_key {
 	char	 key[TABLE_KEY_MAX + 1];	/* "sender:bob@example.com" */
 	struct pd_rate_spec spec;
-	struct pd_rate_ref *ref;	/* its state in the store */
 };
 
 /* pd_rate_types_now - rate_limit_keys as types, parsed once per load */
@@ -98,6 +97,8 @@ enum check_result
 pd_rate_check(struct pd_ctx *ctx)
 {
 	struct pd_rate_key keys[PD_RATE_KEYS];
+	struct pd_rate_ref *refs[PD_RATE_KEYS];
+	const char *names[PD_RATE_KEYS];
 	int	 n, i, idx, at_data = strcmp(ctx->req->protocol_state, "DATA") == 0;
 	uint32_t rcpts = at_data ? ctx->req->recipient_count : 1;
 	uint64_t wait;
@@ -111,10 +112,11 @@ pd_rate_check(struct pd_ctx *ctx)
 	}
 	if (rcpts == 0)
 		rcpts = 1;
+	for (i = 0; i < n; i++)
+		names[i] = keys[i].key;
+	pd_rate_store_refs(ctx->rates, ctx->txn, names, n, refs);
 	for (i = 0; i < n; i++) {
-		keys[i].ref = pd_rate_store_ref(ctx->rates, ctx->txn,
-		    keys[i].key);
-		if ((idx = pd_rate_ref_apply(ctx->rates, keys[i].ref,
+		if ((idx = pd_rate_ref_apply(ctx->rates, refs[i],
 		    &keys[i].spec, rcpts, (uint64_t)ctx->now, 1, &wait)) < 0)
 			continue;
 		pd_rate_limit_format(&keys[i].spec.lim[idx], lim, sizeof(lim));
@@ -154,7 +156,7 @@ pd_rate_check(struct pd_ctx *ctx)
 	}
 	if (at_data)
 		for (i = 0; i < n; i++)
-			pd_rate_ref_apply(ctx->rates, keys[i].ref,
+			pd_rate_ref_apply(ctx->rates, refs[i],
 			    &keys[i].spec, rcpts, (uint64_t)ctx->now, 0, &wait);
 	return (CHECK_DUNNO);
 }

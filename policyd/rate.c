@@ -750,11 +750,17 @@ pd_rate_store_get(struct pd_rate_store *s, struct db_txn *txn,
 }
 
 /* A struct pd_rate_ref is the key's hash entry: it never moves. */
-struct pd_rate_ref *
-pd_rate_store_ref(struct pd_rate_store *s, struct db_txn *txn,
-    const char *key)
+void
+pd_rate_store_refs(struct pd_rate_store *s, struct db_txn *txn,
+    const char *const *keys, int n, struct pd_rate_ref **refs)
 {
-	return ((struct pd_rate_ref *)(void *)pd_rate_store_entry(s, txn, key));
+	struct htable_entry *e[HTABLE_EACH_MAX];
+	int	 i;
+
+	htable_locate_each(&s->keys, keys, n, e);
+	for (i = 0; i < n; i++)
+		refs[i] = (struct pd_rate_ref *)(void *)(e[i] ? e[i] :
+		    pd_rate_store_entry(s, txn, keys[i]));
 }
 
 int
@@ -776,8 +782,10 @@ pd_rate_store_apply(struct pd_rate_store *s, struct db_txn *txn,
     const char *key, const struct pd_rate_spec *spec, uint32_t rcpts,
     uint64_t now, int dry, uint64_t *wait)
 {
-	return (pd_rate_ref_apply(s, pd_rate_store_ref(s, txn, key), spec,
-	    rcpts, now, dry, wait));
+	struct pd_rate_ref *ref;
+
+	pd_rate_store_refs(s, txn, &key, 1, &ref);
+	return (pd_rate_ref_apply(s, ref, spec, rcpts, now, dry, wait));
 }
 
 struct pd_rate_flush_ctx {

@@ -104,13 +104,13 @@ struct pd_rate_store *pd_rate_store_free(struct pd_rate_store *);
 int	 pd_rate_store_apply(struct pd_rate_store *, struct db_txn *,
 		    const char *key, const struct pd_rate_spec *,
 		    uint32_t rcpts, uint64_t now, int dry, uint64_t *wait);
-/* pd_rate_store_ref() - a key of the store, loaded from txn on first use
- * as above, for pd_rate_ref_apply(): a request that tests its keys and
- * then counts them finds each once. Valid until the next
- * pd_rate_store_evict() or pd_rate_store_free(). */
+/* pd_rate_store_refs() - n keys of the store (at most 8), loaded from
+ * txn on first use as above and found together, for pd_rate_ref_apply():
+ * a request that tests its keys and then counts them finds each once.
+ * Valid until the next pd_rate_store_evict() or pd_rate_store_free(). */
 struct pd_rate_ref;
-struct pd_rate_ref *pd_rate_store_ref(struct pd_rate_store *,
-		    struct db_txn *, const char *key);
+void	 pd_rate_store_refs(struct pd_rate_store *, struct db_txn *,
+		    const char *const *keys, int n, struct pd_rate_ref **refs);
 int	 pd_rate_ref_apply(struct pd_rate_store *, struct pd_rate_ref *,
 		    const struct pd_rate_spec *, uint32_t rcpts, uint64_t now,
 		    int dry, uint64_t *wait);

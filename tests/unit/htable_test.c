@@ -418,11 +418,54 @@ test_seed(void **state)
 	htable_fini(&b, NULL);
 }
 
+/* Several keys at once: the same entries as one by one, present or not,
+ * in a table that has grown, and none at all. */
+static void
+test_locate_each(void **state)
+{
+	struct htable t;
+	struct htable_entry *out[HTABLE_EACH_MAX];
+	const char *keys[HTABLE_EACH_MAX];
+	char	 names[HTABLE_EACH_MAX][32];
+	int	 i, round;
+	long	 v;
+
+	(void)state;
+	htable_init(&t, 4);
+	for (v = 0; v < 5000; v += 2) {		/* the even ones */
+		char	 key[32];
+
+		snprintf(key, sizeof(key), "key%ld", v);
+		assert_non_null(htable_enter(&t, key, (void *)(v + 1)));
+	}
+	for (round = 0; round < 100; round++) {
+		for (i = 0; i < HTABLE_EACH_MAX; i++) {
+			snprintf(names[i], sizeof(names[i]), "key%d",
+			    (round * 37 + i * 11) % 5001);
+			keys[i] = names[i];
+		}
+		htable_locate_each(&t, keys, HTABLE_EACH_MAX, out);
+		for (i = 0; i < HTABLE_EACH_MAX; i++) {
+			v = strtol(names[i] + 3, NULL, 10);
+			assert_ptr_equal(out[i], htable_locate(&t, keys[i]));
+			if (v % 2 == 0 && v < 5000)
+				assert_ptr_equal(out[i]->value, (void *)(v + 1));
+			else
+				assert_null(out[i]);
+		}
+	}
+	out[0] = (struct htable_entry *)&t;
+	htable_locate_each(&t, keys, 0, out);		/* touches nothing */
+	assert_ptr_equal(out[0], (struct htable_entry *)&t);
+	htable_fini(&t, NULL);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ops),
+		cmocka_unit_test(test_locate_each),
 		cmocka_unit_test(test_init),
 		cmocka_unit_test(test_grow),
 		cmocka_unit_test(test_key_lengths),
