@@ -476,6 +476,8 @@ struct pd_rate_store {
 	size_t	 ndirty;
 	size_t	 dirty_size;		/* room in dirty */
 	struct buf batch;		/* the next batch, being filled */
+	int	 filling;		/* batch started, not handed over */
+	size_t	 filled;		/* dirty[0..filled) are in batch */
 	struct pd_rate_writer *writer;	/* NULL: flush in the caller */
 };
 
@@ -507,7 +509,10 @@ pd_rate_rec_cmp(const void *a, const void *b)
 	const struct pd_rate_rec *x = a, *y = b;
 	int	 c = memcmp(x->key, y->key, x->klen < y->klen ? x->klen : y->klen);
 
-	return (c ? c : (x->klen > y->klen) - (x->klen < y->klen));
+	if (c == 0)
+		c = (x->klen > y->klen) - (x->klen < y->klen);
+	/* The same key twice: in batch order, for pd_rate_writer_sort. */
+	return (c ? c : (x->key > y->key) - (x->key < y->key));
 }
 
 struct pd_rate_put {
@@ -548,7 +553,7 @@ pd_rate_writer_put(struct db_txn *txn, void *ctx, const char **why)
 static void
 pd_rate_writer_sort(const struct buf *b, struct pd_rate_put *p, size_t *size)
 {
-	size_t	 off = 0;
+	size_t	 off = 0, i, j;
 
 	p->n = 0;
 	while (off < b->len) {
@@ -566,6 +571,16 @@ pd_rate_writer_sort(const struct buf *b, struct pd_rate_put *p, size_t *size)
 		p->rec[p->n++] = r;
 	}
 	qsort(p->rec, p->n, sizeof(*p->rec), pd_rate_rec_cmp);
+	/* A key changed again while its batch was filled is in it twice:
+	 * the later record is the newer state. */
+	for (i = j = 0; i < p->n; i++) {
+		if (i + 1 < p->n && p->rec[i].klen == p->rec[i + 1].klen
+		    && memcmp(p->rec[i].key, p->rec[i + 1].key,
+		    p->rec[i].klen) == 0)
+			continue;
+		p->rec[j++] = p->rec[i];
+	}
+	p->n = j;
 }
 
 /* pd_rate_writer_main - the writer thread */
@@ -960,15 +975,84 @@ pd_rate_flush_sync(struct pd_rate_store *s, struct db *db, const char **why)
 	return (0);
 }
 
-int
-pd_rate_store_flush(struct pd_rate_store *s, struct db *db, const char **why)
+/* pd_rate_fill_abandon - a batch being filled goes back to dirty: for
+ * the synchronous path, which writes what is dirty */
+static void
+pd_rate_fill_abandon(struct pd_rate_store *s)
+{
+	if (!s->filling)
+		return;
+	/* dirty[0..filled) may have been evicted since: never touch them;
+	 * the batch names their keys. */
+	memmove(s->dirty, s->dirty + s->filled, (s->ndirty - s->filled)
+	    * sizeof(*s->dirty));
+	s->ndirty -= s->filled;
+	s->filled = 0;
+	s->filling = 0;
+	pd_rate_redirty(s, &s->batch);
+}
+
+/*
+ * pd_rate_fill - copy up to PD_RATE_FILL_STEP dirty states into the batch
+ * being filled; once none is left, hand the batch to the writer. A state
+ * copied is clean again, and is copied again if it changes before the
+ * hand-over (the writer keeps the later record). 1 handed over, 0 not
+ * yet, -1 when the batch cannot grow (the caller saves synchronously).
+ */
+#define PD_RATE_FILL_STEP	4096	/* about half a millisecond */
+
+static int
+pd_rate_fill(struct pd_rate_store *s)
 {
 	struct pd_rate_writer *w = s->writer;
 	struct pd_rate_flush_ctx f;
 	struct pd_rate_state st;
 	struct buf tmp;
-	size_t	 i;
-	int	 resets = pd_rate_resets_pending(db);
+	size_t	 end = s->filled + PD_RATE_FILL_STEP;
+	char	 rec[sizeof(uint16_t) + TABLE_KEY_MAX + sizeof(uint32_t)
+		    + sizeof(st)];
+
+	for (; s->filled < s->ndirty && s->filled < end; s->filled++) {
+		struct htable_entry *e = s->dirty[s->filled];
+		struct pd_rate_item *it = e->value;
+		uint16_t klen = (uint16_t)strlen(e->key);
+		uint32_t slen = (uint32_t)pd_rate_item_state(it, &st);
+
+		/* One append per record: a batch never holds half of one. */
+		memcpy(rec, &klen, sizeof(klen));
+		memcpy(rec + sizeof(klen), e->key, klen);
+		memcpy(rec + sizeof(klen) + klen, &slen, sizeof(slen));
+		memcpy(rec + sizeof(klen) + klen + sizeof(slen), &st, slen);
+		if (buf_append(&s->batch, rec, sizeof(klen) + klen
+		    + sizeof(slen) + slen) < 0)
+			return (-1);
+		it->dirty = 0;
+	}
+	if (s->filled < s->ndirty)
+		return (0);
+	memset(&f, 0, sizeof(f));
+	f.s = s;
+	htable_walk(&s->gone, pd_rate_batch_gone, &f);
+	if (f.failed)
+		return (-1);
+	pd_rate_forget_gone(s);
+	s->ndirty = s->filled = 0;
+	s->filling = 0;
+	pthread_mutex_lock(&w->lock);
+	tmp = w->batch;			/* swap: no copy, no allocation */
+	w->batch = s->batch;
+	s->batch = tmp;
+	w->busy = 1;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	return (1);
+}
+
+int
+pd_rate_store_flush(struct pd_rate_store *s, struct db *db, const char **why)
+{
+	struct pd_rate_writer *w = s->writer;
+	int	 resets = pd_rate_resets_pending(db), failed = 0;
 
 	/* Idle: no write transaction (and no fsync) unless a reset waits. */
 	if (w == NULL)
@@ -983,54 +1067,43 @@ pd_rate_store_flush(struct pd_rate_store *s, struct db *db, const char **why)
 		msg_warn("saving rate-limit counters in the background: %s; "
 		    "saving them now", w->why);
 		w->failed = 0;
-		pd_rate_redirty(s, &w->batch);
-		resets = 1;		/* the synchronous path, which can grow */
+		failed = 1;
 	}
-	if (resets) {
-		pthread_mutex_unlock(&w->lock);
-		return (pd_rate_flush_sync(s, db, why));
-	}
-	if (s->ndirty == 0 && s->gone.used == 0) {
-		pthread_mutex_unlock(&w->lock);
-		return (0);
-	}
-	buf_reset(&s->batch);
-	for (i = 0; i < s->ndirty; i++) {
-		struct htable_entry *e = s->dirty[i];
-		uint16_t klen = (uint16_t)strlen(e->key);
-		uint32_t slen = (uint32_t)pd_rate_item_state(e->value, &st);
-
-		if (buf_append(&s->batch, &klen, sizeof(klen)) < 0
-		    || buf_append(&s->batch, e->key, klen) < 0
-		    || buf_append(&s->batch, &slen, sizeof(slen)) < 0
-		    || buf_append(&s->batch, &st, slen) < 0) {
-			pthread_mutex_unlock(&w->lock);
-			return (pd_rate_flush_sync(s, db, why));
-		}
-	}
-	memset(&f, 0, sizeof(f));
-	f.s = s;
-	htable_walk(&s->gone, pd_rate_batch_gone, &f);
-	if (f.failed) {
-		pthread_mutex_unlock(&w->lock);
-		return (pd_rate_flush_sync(s, db, why));
-	}
-	pd_rate_clean(s);
-	pd_rate_forget_gone(s);
-	tmp = w->batch;			/* swap: no copy, no allocation */
-	w->batch = s->batch;
-	s->batch = tmp;
-	w->busy = 1;
-	pthread_cond_signal(&w->cond);
 	pthread_mutex_unlock(&w->lock);
-	return (0);
+	/* The writer is idle: its batch and ours are the loop's alone. */
+	if (failed || resets) {		/* the synchronous path: it can grow */
+		pd_rate_fill_abandon(s);
+		if (failed)
+			pd_rate_redirty(s, &w->batch);
+		return (pd_rate_flush_sync(s, db, why));
+	}
+	if (!s->filling) {
+		if (s->ndirty == 0 && s->gone.used == 0)
+			return (0);
+		buf_reset(&s->batch);
+		s->filling = 1;
+		s->filled = 0;
+	}
+	return (pd_rate_store_fill(s, db, why));
+}
+
+int
+pd_rate_store_fill(struct pd_rate_store *s, struct db *db, const char **why)
+{
+	if (!s->filling)
+		return (0);
+	if (pd_rate_fill(s) >= 0)
+		return (0);
+	pd_rate_fill_abandon(s);
+	return (pd_rate_flush_sync(s, db, why));
 }
 
 int
 pd_rate_store_sync(struct pd_rate_store *s, struct db *db, const char **why)
 {
 	pd_rate_writer_stop(s);
-	if (s->ndirty == 0 && !pd_rate_resets_pending(db))
+	pd_rate_fill_abandon(s);
+	if (s->ndirty == 0 && s->gone.used == 0 && !pd_rate_resets_pending(db))
 		return (0);
 	return (pd_rate_flush_sync(s, db, why));
 }

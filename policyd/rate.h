@@ -123,8 +123,12 @@ void	 pd_rate_store_get(struct pd_rate_store *, struct db_txn *,
 void	 pd_rate_store_writer(struct pd_rate_store *, struct db *);
 /* pd_rate_store_flush() - save dirty states (handed to the writer when
  * there is one and it is idle), apply "ratelimit reset" requests from
- * DB_RESET (here); -1 with *why set (states stay dirty). */
+ * DB_RESET (here); -1 with *why set (states stay dirty). With a writer,
+ * the batch is copied a slice at a time: pd_rate_store_fill() copies
+ * the next slice, and hands the batch over after the last. */
 int	 pd_rate_store_flush(struct pd_rate_store *, struct db *,
+		    const char **why);
+int	 pd_rate_store_fill(struct pd_rate_store *, struct db *,
 		    const char **why);
 /* pd_rate_store_sync() - stop the writer after its batch, then save what
  * is left here: at exit, nothing is lost */

@@ -373,6 +373,18 @@ pd_flush(struct pd_server *s)
 		    "(will retry)", why);
 }
 
+/* pd_fill - the next slice of a counter batch: a second's worth of
+ * dirty counters is copied over many turns of the loop, not in one */
+static void
+pd_fill(struct pd_server *s)
+{
+	const char *why;
+
+	if (pd_rate_store_fill(s->rates, s->db, &why) < 0)
+		msg_warn("cannot save rate-limit counters: %s "
+		    "(will retry)", why);
+}
+
 /* pd_tick - once a second: counters to LMDB, idle connections out */
 static void
 pd_tick(struct pd_server *s)
@@ -565,6 +577,8 @@ pd_server_run(int *listen_fds, int nlisten, struct db *db,
 		}
 		if (tick)
 			pd_tick(&s);
+		else
+			pd_fill(&s);
 	}
 	pd_server_teardown(&s);
 }

@@ -530,6 +530,59 @@ test_store_many(void **state)
 	tu_db_remove(db, dir);
 }
 
+/* Through the writer, a batch is copied a slice at a time: a key that
+ * changes again after its first copy is copied again, and the writer
+ * keeps its later state. No synchronous save is involved: the records
+ * appear while the store runs. */
+static void
+test_store_fill(void **state)
+{
+	char	 dir[] = "/tmp/rate_test.XXXXXX", key[300];
+	struct pd_rate_spec s = spec("1000 msg/1h");
+	struct pd_rate_store *store;
+	struct pd_rate_state st;
+	struct db *db;
+	const char *why;
+	uint64_t wait, t = 300 * 86400;
+	int	 i, tries, n = 10000;
+
+	(void)state;
+	assert_non_null(db = tu_db_open(dir));
+	store = pd_rate_store_create();
+	pd_rate_store_writer(store, db);
+	for (i = 0; i < n; i++) {
+		many_key(key, sizeof(key), i);
+		assert_int_equal(pd_rate_store_apply(store, NULL, key, &s, 1, t,
+		    0, &wait), -1);
+	}
+	assert_int_equal(pd_rate_store_flush(store, db, &why), 0);
+	/* The first slice is copied: change some of its keys again. */
+	for (i = 0; i < 100; i++) {
+		many_key(key, sizeof(key), i);
+		assert_int_equal(pd_rate_store_apply(store, NULL, key, &s, 1, t,
+		    0, &wait), -1);
+	}
+	for (i = 0; i < 10; i++)
+		assert_int_equal(pd_rate_store_fill(store, db, &why), 0);
+	for (tries = 0; tries < 500 && rate_records(db) < (size_t)n; tries++)
+		usleep(10000);
+	assert_int_equal(rate_records(db), n);
+	for (i = 0; i < n; i += 7) {
+		many_key(key, sizeof(key), i);
+		assert_int_equal(rate_record(db, key, &st), 1);
+		assert_int_equal(st.n, 1);
+		assert_int_equal(st.c[0].cur, i < 100 ? 2 : 1);
+	}
+	for (i = 1; i < 100; i += 7) {
+		many_key(key, sizeof(key), i);
+		assert_int_equal(rate_record(db, key, &st), 1);
+		assert_int_equal(st.c[0].cur, 2);
+	}
+	assert_int_equal(pd_rate_store_sync(store, db, &why), 0);
+	pd_rate_store_free(store);
+	tu_db_remove(db, dir);
+}
+
 /* A record written before this store existed, byte by byte as the format
  * is (u32 version, u32 n, then n times u32 window, u32 unit, u64 start,
  * u32 prev, u32 cur), loads and goes on counting; a foreign one is
@@ -695,6 +748,7 @@ main(void)
 		cmocka_unit_test(test_store),
 		cmocka_unit_test(test_store_grow),
 		cmocka_unit_test(test_store_many),
+		cmocka_unit_test(test_store_fill),
 		cmocka_unit_test(test_store_format),
 	};
 
