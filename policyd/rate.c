@@ -31,6 +31,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "addr.h"
 #include "cfg.h"
@@ -529,6 +531,7 @@ struct pd_rate_put {
  * keeps. 100,000 dirty keys in one transaction held 20 MB.
  */
 #define PD_RATE_TXN_RECORDS	8192
+#define PD_RATE_WRITER_NICE	10	/* the writer's nice(1) value */
 
 /* pd_rate_writer_put - write records [from, to) of a sorted batch in one
  * transaction; an empty state deletes the record */
@@ -591,6 +594,11 @@ pd_rate_writer_main(void *arg)
 	struct pd_rate_put put = {NULL, 0, 0, 0};
 	size_t	 size = 0;
 	const char *why;
+
+	/* Answers come first: when the cores are busy, this thread, which
+	 * has a second to do its work, yields to the loop. */
+	if (setpriority(PRIO_PROCESS, (id_t)gettid(), PD_RATE_WRITER_NICE) < 0)
+		msg_warn("rate-limit writer: setpriority: %m");
 
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
