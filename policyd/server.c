@@ -9,14 +9,17 @@
  *		the socket buffer waits for EPOLLOUT and no more input is
  *		read from that client until it is gone.
  *
- *		A request costs one LMDB read transaction (reused) and no
- *		allocation, except the first time a rate-limit key is seen.
- *		Recipients are first looked for in a filter of the
- *		blocklist's keys (block_filter.c), built at start; when a
- *		request's snapshot shows that someone wrote to the state,
+ *		A request costs no allocation, except the first time a
+ *		rate-limit key is seen, and reads LMDB (in a reused read
+ *		transaction) only for what memory cannot answer: a
+ *		recipient that may be on the blocklist, a rate-limit key
+ *		not in memory. Recipients are first looked for in a filter
+ *		of the blocklist's keys (block_filter.c), built at start;
+ *		when the state has changed since the filter last looked,
  *		the keys journaled since are added to it. After an import
  *		it is dropped, and built again at the first tick at which
- *		the blocklist has held still for a second.
+ *		the blocklist has held still for a second. Counters to save
+ *		are copied for the writer a slice per turn of the loop.
  * DIAGNOSTICS	A line over POLICY_LINE_MAX, a NUL byte, a line without
  *		"=", too many attributes: logged, connection closed; Postfix
  *		then tempfails that one SMTP command. EOF in the middle of a
