@@ -1,7 +1,7 @@
 /*
  * block - the hard-bounce blocklist and its audit trail, in LMDB
- * SYNOPSIS	switch (pd_block_lookup(txn, filter, rcpt, delim, expiry, now,
- *		    &e)) ...
+ * SYNOPSIS	switch (pd_block_lookup(txn, filter, rcpt, sender_domain,
+ *		    delim, expiry, now, &e)) ...
  *		pd_block_add(db, &e, who, why, &err);
  * DESCRIPTION	DB_BLOCK maps a lower-case address ("user@domain",
  *		"user+ext@domain" or "@domain") to one entry. The value is
@@ -19,7 +19,10 @@
  *		"outpostctl blocklist show" reports.
  *
  *		A lookup tries the address, the address without its
- *		extension (recipient_delimiter), then "@domain". An entry
+ *		extension (recipient_delimiter), "@domain", then the
+ *		complaint keys "address>sender-domain" (with and without the
+ *		extension). The daemon's filter of the keys (block_filter.c)
+ *		rules out most of them before LMDB is asked. An entry
  *		whose expires time has come, or that was last seen
  *		blocklist_expiry seconds ago or more, does not count, and
  *		the search goes on to the next key.
@@ -402,7 +405,7 @@ block_keys_complaint(struct block_keys *k, const char *rcpt,
 {
 	char	 alt[ADDR_MAX + 1];
 
-	if (sender_domain == NULL || *sender_domain == 0)
+	if (*rcpt == 0 || sender_domain == NULL || *sender_domain == 0)
 		return;
 	block_keys_add(k, rcpt, '>', sender_domain);
 	if (addr_strip_ext(rcpt, delim, alt, sizeof(alt)) == 1)
