@@ -168,6 +168,8 @@ db_live(struct db_txn *t)
 {
 	int	 rc;
 
+	if (t->txn == NULL)		/* renewal failed: see t->rc */
+		return (-1);
 	if (!t->reset)
 		return (0);
 	t->reset = 0;
