@@ -7,14 +7,15 @@
  *		extension, @domain, and the complaint keys). The filter
  *		answers "certainly not" for almost all of them from a few
  *		bytes per key of the daemon's memory, so that only listed
- *		keys and about one in a hundred others are looked up in
- *		the 1,000,000-key B-tree.
+ *		keys and a few in a thousand others are looked up in the
+ *		1,000,000-key B-tree.
  *
  *		It is a split-block Bloom filter: a key's eight bits lie
- *		in one 32-byte block (one cache line), one bit in each of
- *		its eight words. 12 bits per key give about one false
- *		positive in 200. Nothing is ever removed: a removed key
- *		costs a lookup until the next rebuild.
+ *		in one 32-byte block (aligned: within one cache line), one
+ *		bit in each of its eight words. 12 bits per key give about
+ *		one false positive in 200 when the filter is full. Nothing
+ *		is ever removed: a removed key costs a lookup until the
+ *		next rebuild.
  *
  *		Other processes (outpostctl, the ingest service) add
  *		entries while the daemon runs, so every writer also
@@ -29,6 +30,7 @@
  *		from (and at least 1024 more); past that, a rebuild.
  */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "block_filter.h"
@@ -238,7 +240,12 @@ pd_block_filter_build(struct db_txn *txn)
 
 	f->capacity = n + n / 2 + 1024;
 	f->nblocks = (f->capacity * BLOCK_FILTER_BITS + 255) / 256;
-	f->words = xcalloc(f->nblocks * 8, sizeof(*f->words));
+	/* Blocks on 64-byte boundaries: none straddles two cache lines. */
+	if ((f->words = aligned_alloc(64, (f->nblocks * 32 + 63) / 64 * 64))
+	    == NULL)
+		msg_fatal("out of memory (blocklist filter, %llu blocks)",
+		    (unsigned long long)f->nblocks);
+	memset(f->words, 0, f->nblocks * 32);
 	f->seed = hash_seed();
 	if (block_journal_get(txn, &f->epoch, &f->seq) < 0
 	    || db_walk(txn, DB_BLOCK, NULL, 0, block_filter_one, f) < 0) {
