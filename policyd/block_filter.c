@@ -67,6 +67,13 @@ block_filter_block(const struct pd_block_filter *f, uint64_t h)
 	return (f->words + 8 * (((h >> 32) * f->nblocks) >> 32));
 }
 
+/* block_filter_bit - the bit of hash x in word i of its block */
+static uint32_t
+block_filter_bit(uint32_t x, int i)
+{
+	return (1U << ((x * block_filter_salt[i]) >> 27));
+}
+
 /* block_filter_add - one key */
 static void
 block_filter_add(struct pd_block_filter *f, const void *key, size_t len)
@@ -76,7 +83,7 @@ block_filter_add(struct pd_block_filter *f, const void *key, size_t len)
 	int	 i;
 
 	for (i = 0; i < 8; i++)
-		b[i] |= 1U << ((x * block_filter_salt[i]) >> 27);
+		b[i] |= block_filter_bit(x, i);
 	f->keys++;
 }
 
@@ -84,20 +91,7 @@ int
 pd_block_filter_maybe(const struct pd_block_filter *f, const char *key,
     size_t len)
 {
-	uint64_t h;
-	const uint32_t *b;
-	uint32_t x;
-	int	 i;
-
-	if (f == NULL)
-		return (1);
-	h = hash_bytes(f->seed, key, len);
-	b = block_filter_block(f, h);
-	x = (uint32_t)h;
-	for (i = 0; i < 8; i++)
-		if ((b[i] & (1U << ((x * block_filter_salt[i]) >> 27))) == 0)
-			return (0);
-	return (1);
+	return ((int)pd_block_filter_maybe_each(f, &key, &len, 1));
 }
 
 unsigned
@@ -123,8 +117,7 @@ pd_block_filter_maybe_each(const struct pd_block_filter *f,
 		uint32_t x = (uint32_t)h[i];
 
 		for (j = 0; j < 8; j++)
-			if ((b[j] & (1U << ((x * block_filter_salt[j]) >> 27)))
-			    == 0)
+			if ((b[j] & block_filter_bit(x, j)) == 0)
 				break;
 		if (j == 8)
 			maybe |= 1U << i;

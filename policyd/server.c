@@ -365,25 +365,16 @@ pd_input(struct pd_server *s, struct pd_conn *c)
 	return (0);
 }
 
-/* pd_flush - write rate-limit counters */
+/* pd_save - rate-limit counters to LMDB: at a tick, start a batch; on
+ * other turns of the loop, copy its next slice (a second's worth of
+ * dirty counters is copied over many turns, not in one) */
 static void
-pd_flush(struct pd_server *s)
+pd_save(struct pd_server *s, int tick)
 {
 	const char *why;
 
-	if (pd_rate_store_flush(s->rates, s->db, &why) < 0)
-		msg_warn("cannot save rate-limit counters: %s "
-		    "(will retry)", why);
-}
-
-/* pd_fill - the next slice of a counter batch: a second's worth of
- * dirty counters is copied over many turns of the loop, not in one */
-static void
-pd_fill(struct pd_server *s)
-{
-	const char *why;
-
-	if (pd_rate_store_fill(s->rates, s->db, &why) < 0)
+	if ((tick ? pd_rate_store_flush(s->rates, s->db, &why) :
+	    pd_rate_store_fill(s->rates, s->db, &why)) < 0)
 		msg_warn("cannot save rate-limit counters: %s "
 		    "(will retry)", why);
 }
@@ -395,7 +386,7 @@ pd_tick(struct pd_server *s)
 	time_t	 now = time(NULL);
 	size_t	 fd;
 
-	pd_flush(s);
+	pd_save(s, 1);
 	pd_filter_rebuild(s, 0);
 	/* Keep memory for the senders that are active. */
 	if (++s->ticks % 60 == 0)
@@ -581,7 +572,7 @@ pd_server_run(int *listen_fds, int nlisten, struct db *db,
 		if (tick)
 			pd_tick(&s);
 		else
-			pd_fill(&s);
+			pd_save(&s, 0);
 	}
 	pd_server_teardown(&s);
 }
