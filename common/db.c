@@ -52,6 +52,9 @@ struct db_txn {
 	int	 rc;			/* last LMDB error */
 	int	 reset;			/* a reused read transaction, not
 					 * renewed yet: see db_live() */
+	MDB_cursor *put[DB_NAMES];	/* a write transaction's cursors for
+					 * db_put() and db_del(), opened at
+					 * first use: see db_cursor() */
 };
 
 struct db *
@@ -249,6 +252,8 @@ db_update_run(struct db *db, int (*fn)(struct db_txn *, void *,
 	t.reset = 0;
 	for (tries = 0; tries < DB_GROW_TRIES; tries++) {
 		t.rc = 0;
+		/* LMDB closes a write transaction's cursors when it ends. */
+		memset(t.put, 0, sizeof(t.put));
 		if ((rc = db_begin(db, 0, &t.txn)) != 0) {
 			*why = mdb_strerror(rc);
 			return (-1);
@@ -308,14 +313,36 @@ db_get(struct db_txn *t, enum db_name n, const void *key, size_t klen,
 	return (1);
 }
 
+/*
+ * db_cursor - the cursor that writes to database n. Writes go through one
+ * cursor rather than mdb_put(), which searches from the root each time:
+ * a cursor first looks on the page it is on, so writes in key order
+ * (pd_rate's batches, imports) find their place without a descent.
+ */
+static MDB_cursor *
+db_cursor(struct db_txn *t, enum db_name n)
+{
+	int	 rc;
+
+	if (t->put[n] == NULL
+	    && (rc = mdb_cursor_open(t->txn, t->db->dbi[n], &t->put[n])) != 0) {
+		t->rc = rc;
+		t->put[n] = NULL;
+	}
+	return (t->put[n]);
+}
+
 int
 db_put(struct db_txn *t, enum db_name n, const void *key, size_t klen,
     const void *val, size_t vlen)
 {
 	MDB_val	 k = {klen, (void *)key}, v = {vlen, (void *)val};
+	MDB_cursor *c;
 	int	 rc;
 
-	if ((rc = mdb_put(t->txn, t->db->dbi[n], &k, &v, 0)) != 0) {
+	if ((c = db_cursor(t, n)) == NULL)
+		return (-1);
+	if ((rc = mdb_cursor_put(c, &k, &v, 0)) != 0) {
 		t->rc = rc;
 		return (-1);
 	}
@@ -325,11 +352,15 @@ db_put(struct db_txn *t, enum db_name n, const void *key, size_t klen,
 int
 db_del(struct db_txn *t, enum db_name n, const void *key, size_t klen)
 {
-	MDB_val	 k = {klen, (void *)key};
+	MDB_val	 k = {klen, (void *)key}, v;
+	MDB_cursor *c;
 	int	 rc;
 
-	if ((rc = mdb_del(t->txn, t->db->dbi[n], &k, NULL)) != 0
-	    && rc != MDB_NOTFOUND) {
+	if ((c = db_cursor(t, n)) == NULL)
+		return (-1);
+	if ((rc = mdb_cursor_get(c, &k, &v, MDB_SET)) == 0)
+		rc = mdb_cursor_del(c, 0);
+	if (rc != 0 && rc != MDB_NOTFOUND) {
 		t->rc = rc;
 		return (-1);
 	}
