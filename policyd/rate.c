@@ -37,6 +37,7 @@
 #include "addr.h"
 #include "cfg.h"
 #include "htable.h"
+#include "keysort.h"
 #include "list.h"
 #include "msg.h"
 #include "mymalloc.h"
@@ -496,29 +497,9 @@ pd_rate_store_create(void)
 
 static void pd_rate_redirty(struct pd_rate_store *, struct buf *);
 
-/* A batch record's key, for sorting. */
-struct pd_rate_rec {
-	const char *key;
-	uint16_t klen;
-	const char *state;
-	uint32_t slen;
-};
-
-/* pd_rate_rec_cmp - qsort: by key, as LMDB orders keys */
-static int
-pd_rate_rec_cmp(const void *a, const void *b)
-{
-	const struct pd_rate_rec *x = a, *y = b;
-	int	 c = memcmp(x->key, y->key, x->klen < y->klen ? x->klen : y->klen);
-
-	if (c == 0)
-		c = (x->klen > y->klen) - (x->klen < y->klen);
-	/* The same key twice: in batch order, for pd_rate_writer_sort. */
-	return (c ? c : (x->key > y->key) - (x->key < y->key));
-}
-
+/* The sorted batch: a record's key, and its state as the item's data. */
 struct pd_rate_put {
-	struct pd_rate_rec *rec;
+	struct keysort_item *rec;
 	size_t	 n;
 	size_t	 from, to;		/* the records of this transaction */
 };
@@ -542,9 +523,9 @@ pd_rate_writer_put(struct db_txn *txn, void *ctx, const char **why)
 	size_t	 i;
 
 	for (i = p->from; i < p->to; i++)
-		if ((p->rec[i].slen == 0 ? db_del(txn, DB_RATE, p->rec[i].key,
+		if ((p->rec[i].dlen == 0 ? db_del(txn, DB_RATE, p->rec[i].key,
 		    p->rec[i].klen) : db_put(txn, DB_RATE, p->rec[i].key,
-		    p->rec[i].klen, p->rec[i].state, p->rec[i].slen)) < 0) {
+		    p->rec[i].klen, p->rec[i].data, p->rec[i].dlen)) < 0) {
 			*why = db_strerror(txn);
 			return (-1);
 		}
@@ -560,27 +541,31 @@ pd_rate_writer_sort(const struct buf *b, struct pd_rate_put *p, size_t *size)
 
 	p->n = 0;
 	while (off < b->len) {
-		struct pd_rate_rec r;
+		struct keysort_item r;
+		uint16_t klen;
 
-		memcpy(&r.klen, b->data + off, sizeof(r.klen));
-		r.key = b->data + off + sizeof(r.klen);
-		memcpy(&r.slen, r.key + r.klen, sizeof(r.slen));
-		r.state = r.key + r.klen + sizeof(r.slen);
-		off += sizeof(r.klen) + r.klen + sizeof(r.slen) + r.slen;
+		memcpy(&klen, b->data + off, sizeof(klen));
+		r.klen = klen;
+		r.key = (const unsigned char *)b->data + off + sizeof(klen);
+		memcpy(&r.dlen, r.key + r.klen, sizeof(r.dlen));
+		r.data = r.key + r.klen + sizeof(r.dlen);
+		off += sizeof(klen) + r.klen + sizeof(r.dlen) + r.dlen;
 		if (p->n == *size) {
 			*size = *size ? 2 * *size : 1024;
 			p->rec = xrealloc(p->rec, *size * sizeof(*p->rec));
 		}
 		p->rec[p->n++] = r;
 	}
-	qsort(p->rec, p->n, sizeof(*p->rec), pd_rate_rec_cmp);
-	/* A key changed again while its batch was filled is in it twice:
-	 * the later record is the newer state. */
+	keysort(p->rec, p->n);
+	/* A key changed again while its batch was filled is in it twice,
+	 * next to each other now: the record later in the batch (at the
+	 * higher address) is the newer state. */
 	for (i = j = 0; i < p->n; i++) {
-		if (i + 1 < p->n && p->rec[i].klen == p->rec[i + 1].klen
-		    && memcmp(p->rec[i].key, p->rec[i + 1].key,
-		    p->rec[i].klen) == 0)
+		if (j > 0 && keysort_cmp(&p->rec[j - 1], &p->rec[i]) == 0) {
+			if (p->rec[i].key > p->rec[j - 1].key)
+				p->rec[j - 1] = p->rec[i];
 			continue;
+		}
 		p->rec[j++] = p->rec[i];
 	}
 	p->n = j;
