@@ -223,8 +223,8 @@ pd_rate_usage(const struct pd_rate_counter *orig, uint64_t now)
 	double	 left;
 
 	pd_rate_advance(&c, now);
-	left = (double)(c.start + c.window - (now < c.start ? c.start : now))
-	    / c.window;
+	left = (double)((uint64_t)c.start + c.window
+	    - (now < c.start ? c.start : now)) / c.window;
 	return (c.prev * left + c.cur);
 }
 
@@ -249,7 +249,8 @@ pd_rate_wait(const struct pd_rate_counter *orig, const struct pd_rate_limit *l,
 	} else {
 		/* Wait into the next window, for this one to slide out. */
 		share = 1.0 - (double)(l->count - cost) / c.cur;
-		at = c.start + c.window + (uint64_t)ceil(share * c.window);
+		at = (uint64_t)c.start + c.window
+		    + (uint64_t)ceil(share * c.window);
 	}
 	return (at > now ? at - now : 1);
 }
@@ -335,18 +336,49 @@ pd_rate_state_size(const struct pd_rate_state *st)
 	    + st->n * sizeof(struct pd_rate_counter));
 }
 
+/* The counter of version 1 records. */
+struct pd_rate_counter_v1 {
+	uint32_t window;
+	uint32_t unit;
+	uint64_t start;
+	uint32_t prev;
+	uint32_t cur;
+};
+
 int
 pd_rate_state_decode(const void *data, size_t len, struct pd_rate_state *st)
 {
 	size_t	 head = offsetof(struct pd_rate_state, c);
+	const char *body = (const char *)data + head;
+	struct pd_rate_counter_v1 v1;
+	uint32_t i;
 
 	if (len < head)
 		return (-1);
 	memcpy(st, data, head);
-	if (st->version != PD_RATE_VERSION || st->n > RATE_LIMITS_MAX
-	    || len != pd_rate_state_size(st))
+	if (st->n > RATE_LIMITS_MAX)
 		return (-1);
-	memcpy(st->c, (const char *)data + head, len - head);
+	if (st->version == PD_RATE_VERSION && len == pd_rate_state_size(st))
+		memcpy(st->c, body, len - head);
+	else if (st->version == 1 && len == head + st->n * sizeof(v1)) {
+		for (i = 0; i < st->n; i++) {
+			memcpy(&v1, body + i * sizeof(v1), sizeof(v1));
+			if (v1.window > PD_RATE_WINDOW_MAX
+			    || v1.unit > PD_RATE_RCPT || v1.start > UINT32_MAX)
+				return (-1);
+			st->c[i].window = v1.window;
+			st->c[i].unit = v1.unit;
+			st->c[i].start = (uint32_t)v1.start;
+			st->c[i].prev = v1.prev;
+			st->c[i].cur = v1.cur;
+		}
+		st->version = PD_RATE_VERSION;
+	} else
+		return (-1);
+	/* A window of 0 seconds would divide by zero. */
+	for (i = 0; i < st->n; i++)
+		if (st->c[i].window == 0 || st->c[i].window > PD_RATE_WINDOW_MAX)
+			return (-1);
 	return (0);
 }
 

@@ -39,12 +39,15 @@ const char *pd_rate_action_name(enum pd_rate_action);
 /*
  * One sliding-window counter: the count in the current fixed window and
  * in the one before it; the estimate for the last `window` seconds is
- * prev * (unexpired share of the previous window) + cur.
+ * prev * (unexpired share of the previous window) + cur. Sixteen bytes:
+ * the daemon keeps one per limit of every key it has seen, and writes
+ * the changed ones every second.
  */
 struct pd_rate_counter {
-	uint32_t window;
-	uint32_t unit;
-	uint64_t start;			/* start of the current fixed window */
+	unsigned window:31;		/* seconds, up to 366 days */
+	unsigned unit:1;		/* enum pd_rate_unit */
+	uint32_t start;			/* start of the current fixed window,
+					 * in seconds since 1970 (to 2106) */
 	uint32_t prev;
 	uint32_t cur;
 };
@@ -57,7 +60,9 @@ struct pd_rate_state {
 	struct pd_rate_counter c[RATE_LIMITS_MAX];
 };
 
-#define PD_RATE_VERSION	1
+/* 2: counters of 16 bytes. Version 1 (24 bytes, a 64-bit start) is
+ * still read, and written as 2 when the key next changes. */
+#define PD_RATE_VERSION	2
 
 /* pd_rate_usage() - estimated count in the last window seconds at now */
 double	 pd_rate_usage(const struct pd_rate_counter *, uint64_t now);

@@ -206,6 +206,11 @@ test_encode(void **state)
 	assert_int_equal(pd_rate_state_decode(&st, pd_rate_state_size(&st) - 1,
 	    &back), -1);
 	assert_int_equal(pd_rate_state_decode(junk, sizeof(junk), &back), -1);
+	/* A window of 0 (a damaged record) would divide by zero: refused. */
+	back = st;
+	back.c[1].window = 0;
+	assert_int_equal(pd_rate_state_decode(&back, pd_rate_state_size(&back),
+	    &st), -1);
 }
 
 static void
@@ -225,14 +230,15 @@ test_format(void **state)
 	    "1 msg/1w");
 }
 
-/* rate_record - the stored state of key into st: 1, or 0 when there is
- * none; a record that does not decode fails the test */
+/* rate_get - the stored state of key into st and its size into *size: 1,
+ * or 0 when there is none; a record that does not decode fails the test */
 static int
-rate_record(struct db *db, const char *key, struct pd_rate_state *st)
+rate_get(struct db *db, const char *key, struct pd_rate_state *st,
+    size_t *size)
 {
 	struct db_txn *txn = NULL;
 	const void *data;
-	size_t	 len;
+	size_t	 len = 0;
 	const char *why;
 	int	 found;
 
@@ -241,7 +247,28 @@ rate_record(struct db *db, const char *key, struct pd_rate_state *st)
 	if (found == 1 && pd_rate_state_decode(data, len, st) < 0)
 		fail_msg("record of %s: %zu bytes that do not decode", key, len);
 	db_txn_free(txn);
+	*size = len;
 	return (found);
+}
+
+/* rate_record - the stored state of key into st: 1, or 0 */
+static int
+rate_record(struct db *db, const char *key, struct pd_rate_state *st)
+{
+	size_t	 size;
+
+	return (rate_get(db, key, st, &size));
+}
+
+/* rate_record_len - the size of the record of key, which must exist */
+static size_t
+rate_record_len(struct db *db, const char *key)
+{
+	struct pd_rate_state st;
+	size_t	 size;
+
+	assert_int_equal(rate_get(db, key, &st, &size), 1);
+	return (size);
 }
 
 /* rate_stored - is there a record for key in LMDB? */
@@ -632,7 +659,8 @@ test_store_format(void **state)
 
 	(void)state;
 	assert_non_null(db = tu_db_open(dir));
-	off = raw_u32(rec, off, PD_RATE_VERSION);
+	/* Version 1, as earlier releases wrote it: 24-byte counters. */
+	off = raw_u32(rec, off, 1);
 	off = raw_u32(rec, off, 2);
 	off = raw_u32(rec, off, 3600);
 	off = raw_u32(rec, off, PD_RATE_MSG);
@@ -661,8 +689,14 @@ test_store_format(void **state)
 	db_read_end(txn);
 	assert_int_equal(pd_rate_store_flush(store, db, &why), 0);
 	assert_int_equal(rate_record(db, raw.key, &st), 1);
-	assert_int_equal(pd_rate_state_size(&st), 56);	/* 2 counters only */
+	/* Written back as version 2: 8 bytes and 2 counters of 16. */
+	assert_int_equal(st.version, PD_RATE_VERSION);
+	assert_int_equal(rate_record_len(db, raw.key), 40);
+	assert_int_equal(st.c[0].window, 3600);
+	assert_int_equal(st.c[0].start, t - t % 3600);
 	assert_int_equal(st.c[0].cur, 5);
+	assert_int_equal(st.c[1].unit, PD_RATE_RCPT);
+	assert_int_equal(st.c[1].start, t - t % 86400);
 	assert_int_equal(st.c[1].cur, 11);
 	store = pd_rate_store_free(store);
 
