@@ -1124,6 +1124,12 @@ pd_rate_store_fill(struct pd_rate_store *s, struct db *db, const char **why)
 }
 
 int
+pd_rate_store_filling(const struct pd_rate_store *s)
+{
+	return (s->filling);
+}
+
+int
 pd_rate_store_sync(struct pd_rate_store *s, struct db *db, const char **why)
 {
 	pd_rate_writer_stop(s);

@@ -135,6 +135,10 @@ int	 pd_rate_store_flush(struct pd_rate_store *, struct db *,
 		    const char **why);
 int	 pd_rate_store_fill(struct pd_rate_store *, struct db *,
 		    const char **why);
+/* pd_rate_store_filling() - is a batch being copied? Its caller must call
+ * pd_rate_store_fill() again soon, traffic or not: the batch is written
+ * only once it is complete. */
+int	 pd_rate_store_filling(const struct pd_rate_store *);
 /* pd_rate_store_sync() - stop the writer after its batch, then save what
  * is left here: at exit, nothing is lost */
 int	 pd_rate_store_sync(struct pd_rate_store *, struct db *,

@@ -537,7 +537,12 @@ pd_server_run(int *listen_fds, int nlisten, struct db *db,
 	pd_server_setup(&s);
 	msg_info("ready: %d listening socket%s", nlisten, nlisten == 1 ? "" : "s");
 	while (!s.stop) {
-		if ((n = epoll_wait(s.epfd, ev, 256, -1)) < 0) {
+		/* A batch of counters half copied is finished at once, not
+		 * a slice per request or per tick: after a burst the loop
+		 * may have nothing else to wake it, and the counters are
+		 * saved only when the whole batch is written. */
+		if ((n = epoll_wait(s.epfd, ev, 256,
+		    pd_rate_store_filling(s.rates) ? 0 : -1)) < 0) {
 			if (errno == EINTR)
 				continue;
 			msg_fatal("epoll_wait: %m");
