@@ -529,6 +529,42 @@ pd_rate_store_create(void)
 
 static void pd_rate_redirty(struct pd_rate_store *, struct buf *);
 
+/* pd_rate_batch_add - one batch record (an empty state deletes the key),
+ * in one append: a batch that cannot grow never holds half of one */
+static int
+pd_rate_batch_add(struct buf *b, const char *key, const void *state,
+    uint32_t slen)
+{
+	char	 rec[sizeof(uint16_t) + TABLE_KEY_MAX + sizeof(uint32_t)
+		    + sizeof(struct pd_rate_state)];
+	uint16_t klen = (uint16_t)strlen(key);
+
+	memcpy(rec, &klen, sizeof(klen));
+	memcpy(rec + sizeof(klen), key, klen);
+	memcpy(rec + sizeof(klen) + klen, &slen, sizeof(slen));
+	if (slen > 0)
+		memcpy(rec + sizeof(klen) + klen + sizeof(slen), state, slen);
+	return (buf_append(b, rec, sizeof(klen) + klen + sizeof(slen) + slen));
+}
+
+/* pd_rate_batch_next - the record of a batch at *off, which moves past
+ * it: its key (not terminated) and its state as r's data; 0 at the end */
+static int
+pd_rate_batch_next(const struct buf *b, size_t *off, struct keysort_item *r)
+{
+	uint16_t klen;
+
+	if (*off >= b->len)
+		return (0);
+	memcpy(&klen, b->data + *off, sizeof(klen));
+	r->klen = klen;
+	r->key = (const unsigned char *)b->data + *off + sizeof(klen);
+	memcpy(&r->dlen, r->key + r->klen, sizeof(r->dlen));
+	r->data = r->key + r->klen + sizeof(r->dlen);
+	*off += sizeof(klen) + r->klen + sizeof(r->dlen) + r->dlen;
+	return (1);
+}
+
 /* The sorted batch: a record's key, and its state as the item's data. */
 struct pd_rate_put {
 	struct keysort_item *rec;
@@ -572,16 +608,11 @@ pd_rate_writer_sort(const struct buf *b, struct pd_rate_put *p, size_t *size)
 	size_t	 off = 0, i, j;
 
 	p->n = 0;
-	while (off < b->len) {
+	for (;;) {
 		struct keysort_item r;
-		uint16_t klen;
 
-		memcpy(&klen, b->data + off, sizeof(klen));
-		r.klen = klen;
-		r.key = (const unsigned char *)b->data + off + sizeof(klen);
-		memcpy(&r.dlen, r.key + r.klen, sizeof(r.dlen));
-		r.data = r.key + r.klen + sizeof(r.dlen);
-		off += sizeof(klen) + r.klen + sizeof(r.dlen) + r.dlen;
+		if (!pd_rate_batch_next(b, &off, &r))
+			break;
 		if (p->n == *size) {
 			*size = *size ? 2 * *size : 1024;
 			p->rec = xrealloc(p->rec, *size * sizeof(*p->rec));
@@ -859,12 +890,8 @@ static void
 pd_rate_batch_gone(struct htable_entry *e, void *ctx)
 {
 	struct pd_rate_flush_ctx *f = ctx;
-	uint16_t klen = (uint16_t)strlen(e->key);
-	uint32_t slen = 0;
 
-	if (buf_append(&f->s->batch, &klen, sizeof(klen)) < 0
-	    || buf_append(&f->s->batch, e->key, klen) < 0
-	    || buf_append(&f->s->batch, &slen, sizeof(slen)) < 0)
+	if (pd_rate_batch_add(&f->s->batch, e->key, NULL, 0) < 0)
 		f->failed = 1;
 }
 
@@ -964,22 +991,17 @@ static void
 pd_rate_redirty(struct pd_rate_store *s, struct buf *b)
 {
 	char	 key[TABLE_KEY_MAX + 1];
+	struct keysort_item r;
 	size_t	 off = 0;
 
-	while (off < b->len) {
-		uint16_t klen;
-		uint32_t slen;
+	while (pd_rate_batch_next(b, &off, &r)) {
 		struct htable_entry *e;
 
-		memcpy(&klen, b->data + off, sizeof(klen));
-		off += sizeof(klen);
-		memcpy(key, b->data + off, klen);
-		key[klen] = 0;
-		memcpy(&slen, b->data + off + klen, sizeof(slen));
-		off += klen + sizeof(slen) + slen;
-		if (slen == 0 && htable_find(&s->keys, key) == NULL)
+		memcpy(key, r.key, r.klen);
+		key[r.klen] = 0;
+		if (r.dlen == 0 && htable_find(&s->keys, key) == NULL)
 			htable_enter(&s->gone, key, NULL);	/* still to go */
-		else if (slen > 0 && (e = htable_locate(&s->keys, key)) != NULL)
+		else if (r.dlen > 0 && (e = htable_locate(&s->keys, key)) != NULL)
 			pd_rate_mark(s, e);
 	}
 	buf_reset(b);
@@ -1034,22 +1056,13 @@ pd_rate_fill(struct pd_rate_store *s)
 	struct pd_rate_state st;
 	struct buf tmp;
 	size_t	 end = s->filled + PD_RATE_FILL_STEP;
-	char	 rec[sizeof(uint16_t) + TABLE_KEY_MAX + sizeof(uint32_t)
-		    + sizeof(st)];
 
 	for (; s->filled < s->ndirty && s->filled < end; s->filled++) {
 		struct htable_entry *e = s->dirty[s->filled];
 		struct pd_rate_item *it = e->value;
-		uint16_t klen = (uint16_t)strlen(e->key);
-		uint32_t slen = (uint32_t)pd_rate_item_state(it, &st);
 
-		/* One append per record: a batch never holds half of one. */
-		memcpy(rec, &klen, sizeof(klen));
-		memcpy(rec + sizeof(klen), e->key, klen);
-		memcpy(rec + sizeof(klen) + klen, &slen, sizeof(slen));
-		memcpy(rec + sizeof(klen) + klen + sizeof(slen), &st, slen);
-		if (buf_append(&s->batch, rec, sizeof(klen) + klen
-		    + sizeof(slen) + slen) < 0)
+		if (pd_rate_batch_add(&s->batch, e->key, &st,
+		    (uint32_t)pd_rate_item_state(it, &st)) < 0)
 			return (-1);
 		it->dirty = 0;
 	}
