@@ -1046,7 +1046,8 @@ pd_rate_fill_abandon(struct pd_rate_store *s)
  * hand-over (the writer keeps the later record). 1 handed over, 0 not
  * yet, -1 when the batch cannot grow (the caller saves synchronously).
  */
-#define PD_RATE_FILL_STEP	4096	/* about half a millisecond */
+#define PD_RATE_FILL_STEP	1024	/* about 100 microseconds */
+#define PD_RATE_FILL_AHEAD	8	/* keys fetched ahead of the copy */
 
 static int
 pd_rate_fill(struct pd_rate_store *s)
@@ -1061,6 +1062,16 @@ pd_rate_fill(struct pd_rate_store *s)
 		struct htable_entry *e = s->dirty[s->filled];
 		struct pd_rate_item *it = e->value;
 
+		/* Entries and items lie all over the heap, and a copy
+		 * that waits for each in turn takes twice as long: ask
+		 * for an entry two steps ahead and for its item one step
+		 * ahead (dirty[filled..] are all live). */
+		if (s->filled + 2 * PD_RATE_FILL_AHEAD < s->ndirty)
+			__builtin_prefetch(s->dirty[s->filled
+			    + 2 * PD_RATE_FILL_AHEAD]);
+		if (s->filled + PD_RATE_FILL_AHEAD < s->ndirty)
+			__builtin_prefetch(s->dirty[s->filled
+			    + PD_RATE_FILL_AHEAD]->value);
 		if (pd_rate_batch_add(&s->batch, e->key, &st,
 		    (uint32_t)pd_rate_item_state(it, &st)) < 0)
 			return (-1);
