@@ -83,6 +83,9 @@ tests/unit/mime_names: tests/unit/mime_names.c milter/libmf.a common/libcommon.a
 tests/bench/mime_bench: tests/bench/mime_bench.c milter/libmf.a common/libcommon.a
 	$(CC) $(OUTPOST_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_COMMON)
 
+tests/bench/keysort_bench: tests/bench/keysort_bench.c common/libcommon.a
+	$(CC) $(OUTPOST_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_COMMON)
+
 # fuzz: build every libFuzzer target (clang, libfuzzer-14-dev) and run each
 # for FUZZ_SECONDS on its seed corpus.
 FUZZ_SECONDS ?= 60
@@ -135,7 +138,7 @@ clean:
 	    tests/unit/*.o \
 	    milter/*.a $(PROGS) \
 	    $(UNIT_BIN) tests/table/table_query tests/unit/mime_names \
-	    tests/bench/mime_bench tests/fuzz/mime_parse tests/fuzz/addrlist_parse \
+	    tests/bench/mime_bench tests/bench/keysort_bench tests/fuzz/mime_parse tests/fuzz/addrlist_parse \
 	    tests/fuzz/rspamd_reply tests/fuzz/bounce_parse
 
 .PHONY: all check asan install clean unit fuzz

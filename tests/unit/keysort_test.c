@@ -2,7 +2,9 @@
  * keysort_test - keysort() against qsort(3) with keysort_cmp(), over key
  * sets shaped like the ones it sorts and like the ones that break
  * quicksorts: shared beginnings, keys that begin others, repeats, bytes
- * 0 and 255, input already in order or in reverse, all keys equal
+ * 0 and 255 (also where keysort's 7-byte words meet), input already in
+ * order or in reverse, all keys equal, and pivots chosen to be bad until
+ * keysort gives up and calls qsort(3)
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -53,6 +55,21 @@ keys_set(struct keys *k, size_t i, const void *key, size_t len)
 	k->v[i].klen = (uint32_t)len;
 	k->v[i].data = NULL;
 	k->v[i].dlen = (uint32_t)i;	/* where it started, to follow it */
+}
+
+/* keys_shuffle - the items in random order; each keeps its key */
+static void
+keys_shuffle(struct keys *k)
+{
+	size_t	 i;
+
+	for (i = k->n; i > 1; i--) {
+		size_t	 j = rnd() % i;
+		struct keysort_item t = k->v[i - 1];
+
+		k->v[i - 1] = k->v[j];
+		k->v[j] = t;
+	}
 }
 
 static void
@@ -107,10 +124,12 @@ test_cmp(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		struct keysort_item a = {(const unsigned char *)rows[i].a,
-		    NULL, (uint32_t)strlen(rows[i].a), 0};
-		struct keysort_item b = {(const unsigned char *)rows[i].b,
-		    NULL, (uint32_t)strlen(rows[i].b), 0};
+		struct keysort_item a = {
+		    .key = (const unsigned char *)rows[i].a,
+		    .klen = (uint32_t)strlen(rows[i].a)};
+		struct keysort_item b = {
+		    .key = (const unsigned char *)rows[i].b,
+		    .klen = (uint32_t)strlen(rows[i].b)};
 		int	 c = keysort_cmp(&a, &b);
 
 		if ((c > 0) - (c < 0) != rows[i].want)
@@ -118,9 +137,12 @@ test_cmp(void **state)
 	}
 	/* bytes compare unsigned, and 0 is a byte like any other */
 	{
-		struct keysort_item z = {(const unsigned char *)"a\0", NULL, 2, 0};
-		struct keysort_item a = {(const unsigned char *)"a", NULL, 1, 0};
-		struct keysort_item hi = {(const unsigned char *)"\xff", NULL, 1, 0};
+		struct keysort_item z = {.key = (const unsigned char *)"a\0",
+		    .klen = 2};
+		struct keysort_item a = {.key = (const unsigned char *)"a",
+		    .klen = 1};
+		struct keysort_item hi = {.key = (const unsigned char *)"\xff",
+		    .klen = 1};
 
 		assert_true(keysort_cmp(&a, &z) < 0);
 		assert_true(keysort_cmp(&z, &hi) < 0);
@@ -223,6 +245,194 @@ test_spread(void **state)
 	keys_free(&k);
 }
 
+/* Every key of 0 to 12 bytes that are 0 or 255, each twice: keys that
+ * differ only in trailing 0 bytes ("\xff" and "\xff\0"), and 0 and 255
+ * on each side of the end of keysort's first word (byte 7). */
+static void
+test_word_ends(void **state)
+{
+	struct keys k;
+	size_t	 len, bits, i = 0;
+
+	(void)state;
+	keys_init(&k, 2 * ((1 << 13) - 1));
+	for (len = 0; len <= 12; len++)
+		for (bits = 0; bits < (size_t)1 << len; bits++) {
+			unsigned char key[KEYLEN];
+			size_t	 j;
+
+			for (j = 0; j < len; j++)
+				key[j] = bits >> j & 1 ? 255 : 0;
+			keys_set(&k, i++, key, len);
+			keys_set(&k, i++, key, len);
+		}
+	assert_int_equal(i, k.n);
+	keys_shuffle(&k);
+	check(&k);
+	keys_free(&k);
+}
+
+/* Keys of 4 to 20 bytes, a shared beginning of 0 to 13 bytes and then
+ * bytes 0, 1, 254 and 255, so that the ends of the first two words
+ * (bytes 7 and 14) fall inside the beginning, at its end, and past it. */
+static void
+test_word_bytes(void **state)
+{
+	static const unsigned char odd[] = {0, 1, 254, 255};
+	struct keys k;
+	size_t	 pre, i, j;
+
+	(void)state;
+	for (pre = 0; pre <= 13; pre++) {
+		keys_init(&k, 3000);
+		for (i = 0; i < k.n; i++) {
+			unsigned char key[KEYLEN];
+			size_t	 len = pre + rnd() % (21 - pre);
+
+			if (len < 4)
+				len = 4;
+			for (j = 0; j < len; j++)
+				key[j] = j < pre ? "sasl_username:"[j] :
+				    odd[rnd() % 4];
+			keys_set(&k, i, key, len);
+		}
+		check(&k);
+		keys_free(&k);
+	}
+}
+
+/* prefixes_case - the first 0 to 20 bytes of key, each length 1, 3 or
+ * 20 times: every key begins all the longer ones */
+static void
+prefixes_case(const void *key)
+{
+	static const size_t times[] = {1, 3, 20};
+	size_t	 t, len, i, j;
+
+	for (t = 0; t < sizeof(times) / sizeof(times[0]); t++) {
+		struct keys k;
+
+		keys_init(&k, 21 * times[t]);
+		for (i = len = 0; len <= 20; len++)
+			for (j = 0; j < times[t]; j++)
+				keys_set(&k, i++, key, len);
+		keys_shuffle(&k);
+		check(&k);
+		keys_free(&k);
+	}
+}
+
+static void
+test_prefixes(void **state)
+{
+	static const char *const rows[] = {	/* 20 bytes each */
+		"sasl_username:user12",
+		"\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0",
+		"\0\xff\0\xff\0\xff\0\xff\0\xff\0\xff\0\xff\0\xff\0\xff\0\xff",
+		"abcdef\0\0ghijklm\xff\0\0\0\xff",
+	};
+	unsigned char ff[20];
+	size_t	 r;
+
+	(void)state;
+	for (r = 0; r < sizeof(rows) / sizeof(rows[0]); r++)
+		prefixes_case(rows[r]);
+	memset(ff, 255, sizeof(ff));
+	prefixes_case(ff);
+}
+
+static unsigned
+log2_floor(size_t n)
+{
+	unsigned l = 0;
+
+	while (n >>= 1)
+		l++;
+	return (l);
+}
+
+/*
+ * Keys that make keysort() give up on partitions, so that qsort(3) sorts
+ * the rest. keysort_from() takes as its pivot the ninther of nine items
+ * spread over the part, at e/2 + k e for k = 0..8 and e = n/9 (the
+ * median of the medians of items 0-2, 3-5 and 6-8), and a partition
+ * keeps each of its three parts in the order it had. The keys can thus
+ * be handed out as the sort goes: in each round items 0, 1, 3 and 4 of
+ * the nine get the four least keys left, in that order, so that item 4
+ * is the pivot. Those four go to parts of their own and the rest stay
+ * one part, in order, for the next round. keysort allows a part of m
+ * items 2 log2(m) + 1 such partitions on one word; at the next it hands
+ * the part to qsort(3). Its keys are handed out from the greatest down,
+ * so that a fallback that does not sort them leaves them out of order.
+ *
+ * The keys are "sasl_username:" and 4 bytes, big-endian, so the pivot is
+ * an equal key and its part ends at once. With lead keys "sasl_u" in
+ * front (not among the nine), a first partition puts those apart, so
+ * that the rest are in keysort's second array rather than in the
+ * caller's when qsort(3) gets them.
+ *
+ * This mirrors keysort_from()'s choice of pivot and its partition:
+ * change it with them, or it stops reaching the fallback.
+ */
+static void
+fallback_case(size_t n, size_t lead)
+{
+	static const char prefix[] = "sasl_username:";
+	static const size_t least[] = {4, 3, 1, 0};	/* of the nine */
+	size_t	 m = n - lead, *part = xcalloc(m, sizeof(*part));
+	uint32_t *rank = xcalloc(n, sizeof(*rank));
+	unsigned round, rounds = 2 * log2_floor(m) + 2;
+	uint32_t next = 0;
+	struct keys k;
+	size_t	 i, j;
+
+	assert_true(n / 9 / 2 >= lead);	/* the lead is not sampled */
+	for (i = 0; i < m; i++)
+		part[i] = lead + i;
+	for (round = 0; round < rounds; round++) {
+		size_t	 e = m / 9;
+
+		assert_true(e >= 2);
+		/* from the last of the four: removing it moves no other */
+		for (j = 0; j < 4; j++) {
+			size_t	 at = e / 2 + least[j] * e;
+
+			rank[part[at]] = next + 3 - (uint32_t)j;
+			memmove(part + at, part + at + 1,
+			    (m - at - 1) * sizeof(*part));
+			m--;
+		}
+		next += 4;
+	}
+	for (i = 0; i < m; i++)
+		rank[part[i]] = (uint32_t)(n - lead - 1 - i);
+	keys_init(&k, n);
+	for (i = 0; i < n; i++) {
+		unsigned char key[KEYLEN];
+
+		memcpy(key, prefix, sizeof(prefix) - 1);
+		key[14] = (unsigned char)(rank[i] >> 24);
+		key[15] = (unsigned char)(rank[i] >> 16);
+		key[16] = (unsigned char)(rank[i] >> 8);
+		key[17] = (unsigned char)rank[i];
+		keys_set(&k, i, key, i < lead ? 6 : 18);
+	}
+	check(&k);
+	keys_free(&k);
+	xfree(part);
+	xfree(rank);
+}
+
+static void
+test_fallback(void **state)
+{
+	(void)state;
+	fallback_case(1000, 0);
+	fallback_case(1003, 3);
+	fallback_case(20000, 0);
+	fallback_case(20003, 3);
+}
+
 int
 main(void)
 {
@@ -232,6 +442,10 @@ main(void)
 		cmocka_unit_test(test_bytes),
 		cmocka_unit_test(test_orders),
 		cmocka_unit_test(test_spread),
+		cmocka_unit_test(test_word_ends),
+		cmocka_unit_test(test_word_bytes),
+		cmocka_unit_test(test_prefixes),
+		cmocka_unit_test(test_fallback),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
