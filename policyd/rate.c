@@ -28,9 +28,11 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -570,6 +572,7 @@ struct pd_rate_put {
 	struct keysort_item *rec;
 	size_t	 n;
 	size_t	 from, to;		/* the records of this transaction */
+	struct timespec yield_until;	/* see PD_RATE_YIELD_STEP */
 };
 
 /*
@@ -582,6 +585,32 @@ struct pd_rate_put {
 #define PD_RATE_TXN_RECORDS	8192
 #define PD_RATE_WRITER_NICE	10	/* the writer's nice(1) value */
 
+/*
+ * A nice value decides the writer's share of a busy core, not how long it
+ * keeps one once it has it: a run of puts kept the core for milliseconds,
+ * and every request waiting behind it waited as long. So the writer gives
+ * the core away every PD_RATE_YIELD_STEP records (about 100 microseconds
+ * of work), for the first PD_RATE_YIELD_MS of a batch; a batch that is
+ * still not written by then goes on without yielding, so that counters
+ * still reach LMDB within about a second when the cores are saturated.
+ */
+#define PD_RATE_YIELD_STEP	128
+#define PD_RATE_YIELD_MS	500
+
+/* pd_rate_writer_yield - let others have the core, while the batch has
+ * time to spare */
+static void
+pd_rate_writer_yield(const struct pd_rate_put *p)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec < p->yield_until.tv_sec
+	    || (now.tv_sec == p->yield_until.tv_sec
+	    && now.tv_nsec < p->yield_until.tv_nsec))
+		sched_yield();
+}
+
 /* pd_rate_writer_put - write records [from, to) of a sorted batch in one
  * transaction; an empty state deletes the record */
 static int
@@ -590,13 +619,16 @@ pd_rate_writer_put(struct db_txn *txn, void *ctx, const char **why)
 	struct pd_rate_put *p = ctx;
 	size_t	 i;
 
-	for (i = p->from; i < p->to; i++)
+	for (i = p->from; i < p->to; i++) {
+		if (i > p->from && (i - p->from) % PD_RATE_YIELD_STEP == 0)
+			pd_rate_writer_yield(p);
 		if ((p->rec[i].dlen == 0 ? db_del(txn, DB_RATE, p->rec[i].key,
 		    p->rec[i].klen) : db_put(txn, DB_RATE, p->rec[i].key,
 		    p->rec[i].klen, p->rec[i].data, p->rec[i].dlen)) < 0) {
 			*why = db_strerror(txn);
 			return (-1);
 		}
+	}
 	return (0);
 }
 
@@ -639,7 +671,7 @@ static void *
 pd_rate_writer_main(void *arg)
 {
 	struct pd_rate_writer *w = arg;
-	struct pd_rate_put put = {NULL, 0, 0, 0};
+	struct pd_rate_put put = {.rec = NULL};
 	size_t	 size = 0;
 	const char *why;
 
@@ -647,6 +679,7 @@ pd_rate_writer_main(void *arg)
 	 * has a second to do its work, yields to the loop. */
 	if (setpriority(PRIO_PROCESS, (id_t)gettid(), PD_RATE_WRITER_NICE) < 0)
 		msg_warn("rate-limit writer: setpriority: %m");
+	pthread_setname_np(pthread_self(), "rate writer");
 
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
@@ -656,6 +689,13 @@ pd_rate_writer_main(void *arg)
 			break;
 		pthread_mutex_unlock(&w->lock);
 		why = NULL;
+		clock_gettime(CLOCK_MONOTONIC, &put.yield_until);
+		put.yield_until.tv_sec += PD_RATE_YIELD_MS / 1000;
+		put.yield_until.tv_nsec += PD_RATE_YIELD_MS % 1000 * 1000000L;
+		if (put.yield_until.tv_nsec >= 1000000000L) {
+			put.yield_until.tv_sec++;
+			put.yield_until.tv_nsec -= 1000000000L;
+		}
 		pd_rate_writer_sort(&w->batch, &put, &size);
 		for (put.from = 0; put.from < put.n && why == NULL;
 		    put.from = put.to) {
