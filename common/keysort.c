@@ -1,6 +1,7 @@
 /*
  * keysort - sort byte-string keys in LMDB's order
  * SYNOPSIS	keysort(items, n);
+ *		keysort_with(items, scratch, n);
  * DESCRIPTION	LMDB orders keys as memcmp(3) does, a key before the
  *		longer keys it begins. A batch written in that order
  *		changes each page of the tree once, and its writes find
@@ -49,7 +50,10 @@
  *		bad enough to be made on purpose, and qsort(3) finishes
  *		it instead. The second array comes from xmalloc() (out
  *		of memory is fatal) and is freed before keysort()
- *		returns; KEYSORT_SMALL items or fewer need none.
+ *		returns; KEYSORT_SMALL items or fewer need none. A caller
+ *		that sorts often passes its own to keysort_with(), and
+ *		spares itself the allocation (and, for large arrays, the
+ *		fresh pages) at every sort.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -302,16 +306,25 @@ keysort_from(struct keysort_item *v, struct keysort_item *o, size_t n,
 }
 
 void
+keysort_with(struct keysort_item *v, struct keysort_item *o, size_t n)
+{
+	keysort_words(v, n, 0);
+	if (n <= KEYSORT_SMALL)
+		keysort_small(v, n, 0);
+	else
+		keysort_from(v, o, n, 0, 1);
+}
+
+void
 keysort(struct keysort_item *v, size_t n)
 {
 	struct keysort_item *o;
 
-	keysort_words(v, n, 0);
 	if (n <= KEYSORT_SMALL) {
-		keysort_small(v, n, 0);
+		keysort_with(v, NULL, n);
 		return;
 	}
 	o = xmalloc(n * sizeof(*o));
-	keysort_from(v, o, n, 0, 1);
+	keysort_with(v, o, n);
 	xfree(o);
 }

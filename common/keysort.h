@@ -21,5 +21,8 @@ int	 keysort_cmp(const struct keysort_item *, const struct keysort_item *);
  * defined order. While it runs it holds a copy of the items' array
  * (xmalloc(): out of memory is fatal). */
 void	 keysort(struct keysort_item *, size_t n);
+/* keysort_with() - keysort() with the caller's second array: room for n
+ * items, which it overwrites */
+void	 keysort_with(struct keysort_item *, struct keysort_item *, size_t n);
 
 #endif /* KEYSORT_H */

@@ -570,6 +570,8 @@ pd_rate_batch_next(const struct buf *b, size_t *off, struct keysort_item *r)
 /* The sorted batch: a record's key, and its state as the item's data. */
 struct pd_rate_put {
 	struct keysort_item *rec;
+	struct keysort_item *tmp;	/* keysort's second array, kept
+					 * from batch to batch like rec */
 	size_t	 n;
 	size_t	 from, to;		/* the records of this transaction */
 	struct timespec yield_until;	/* see PD_RATE_YIELD_STEP */
@@ -648,10 +650,11 @@ pd_rate_writer_sort(const struct buf *b, struct pd_rate_put *p, size_t *size)
 		if (p->n == *size) {
 			*size = *size ? 2 * *size : 1024;
 			p->rec = xrealloc(p->rec, *size * sizeof(*p->rec));
+			p->tmp = xrealloc(p->tmp, *size * sizeof(*p->tmp));
 		}
 		p->rec[p->n++] = r;
 	}
-	keysort(p->rec, p->n);
+	keysort_with(p->rec, p->tmp, p->n);
 	/* A key changed again while its batch was filled is in it twice,
 	 * next to each other now: the record later in the batch (at the
 	 * higher address) is the newer state. */
@@ -719,6 +722,7 @@ pd_rate_writer_main(void *arg)
 	}
 	pthread_mutex_unlock(&w->lock);
 	xfree(put.rec);
+	xfree(put.tmp);
 	return (NULL);
 }
 

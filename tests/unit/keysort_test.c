@@ -433,6 +433,42 @@ test_fallback(void **state)
 	fallback_case(20003, 3);
 }
 
+/* keysort_with(): the caller's second array, used again and again */
+static void
+test_with(void **state)
+{
+	static const size_t sizes[] = {0, 1, 24, 25, 1000, 20000};
+	struct keysort_item *tmp = xcalloc(20000, sizeof(*tmp));
+	size_t	 s, i;
+
+	(void)state;
+	for (s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		struct keys k;
+		struct keysort_item *want;
+
+		keys_init(&k, sizes[s]);
+		for (i = 0; i < k.n; i++) {
+			char	 key[KEYLEN];
+			uint64_t r = rnd();
+			int	 len = snprintf(key, sizeof(key), "%s:user%u",
+			    r & 1 ? "sender" : "sasl_username",
+			    (unsigned)(r >> 8) % 3000);
+
+			keys_set(&k, i, key, (size_t)len);
+		}
+		want = xcalloc(k.n ? k.n : 1, sizeof(*want));
+		memcpy(want, k.v, k.n * sizeof(*want));
+		qsort(want, k.n, sizeof(*want), by_cmp);
+		keysort_with(k.v, tmp, k.n);
+		for (i = 0; i < k.n; i++)
+			if (keysort_cmp(&k.v[i], &want[i]) != 0)
+				fail_msg("n=%zu: item %zu is out of order", k.n, i);
+		xfree(want);
+		keys_free(&k);
+	}
+	xfree(tmp);
+}
+
 int
 main(void)
 {
@@ -446,6 +482,7 @@ main(void)
 		cmocka_unit_test(test_word_bytes),
 		cmocka_unit_test(test_prefixes),
 		cmocka_unit_test(test_fallback),
+		cmocka_unit_test(test_with),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
