@@ -2,7 +2,7 @@
  * policy_load - load generator for the Postfix policy delegation protocol
  * SYNOPSIS	policy_load -s unix:PATH|inet:HOST:PORT [-c connections]
  *		    [-n requests] [-d seconds] [-u senders] [-r recipients]
- *		    [-a] [-m] [-S seed]
+ *		    [-a] [-m] [-S seed] [-T file]
  * DESCRIPTION	Opens the connections to a policy server and keeps one
  *		request outstanding on each, as Postfix smtpd does: send a
  *		request, wait for the whole reply, send the next. One thread
@@ -23,6 +23,12 @@
  *			(recipient_count=1, queue_id set), so checks that
  *			run at DATA (rate limits) are exercised
  *		-S	random seed (default 1): runs are repeatable
+ *		-T	after the run, write one line per reply to file:
+ *			when it ended and its latency, in microseconds
+ *			since the start, preceded by the line "# start NS",
+ *			NS the start on CLOCK_MONOTONIC in nanoseconds, to
+ *			line the replies up with a server's own times (at
+ *			most POLICY_LOAD_TRACE_MAX replies are kept)
  *
  *		Latency is measured from the write of a request to the end
  *		of its reply, into a log-linear histogram (under 1% error).
@@ -70,6 +76,7 @@
 #define POLICY_LOAD_STUCK_MS	1000	/* unanswered this long at the end */
 #define POLICY_LOAD_RETRY_MS	100	/* between reconnection attempts */
 #define POLICY_LOAD_EVENTS	256	/* epoll events per wakeup */
+#define POLICY_LOAD_TRACE_MAX	(1U << 24) /* replies kept for -T */
 
 #define NS_PER_SEC	1000000000ULL
 #define NS_PER_MS	1000000ULL
@@ -172,7 +179,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: %s -s unix:PATH|inet:HOST:PORT "
 	    "[-c connections] [-n requests] [-d seconds]\n"
-	    "\t[-u senders] [-r recipients] [-a] [-m] [-S seed]\n",
+	    "\t[-u senders] [-r recipients] [-a] [-m] [-S seed] [-T file]\n",
 	    progname);
 	exit(2);
 }
@@ -505,6 +512,43 @@ conn_down(struct conn *c, uint64_t now)
 	depth--;
 }
 
+/* The replies kept for -T: end and latency, microseconds. */
+static const char *opt_trace;
+static uint32_t (*trace)[2];
+static size_t trace_len, trace_size;
+
+/* trace_add - keep one reply for -T, while there is room */
+static void
+trace_add(uint64_t now, uint64_t lat)
+{
+	if (trace_len == trace_size) {
+		if (trace_size == POLICY_LOAD_TRACE_MAX)
+			return;
+		trace_size = trace_size ? 2 * trace_size : 1U << 16;
+		if ((trace = realloc(trace, trace_size * sizeof(*trace)))
+		    == NULL)
+			fatal("out of memory");
+	}
+	trace[trace_len][0] = (uint32_t) ((now - t_start) / 1000);
+	trace[trace_len++][1] = (uint32_t) (lat / 1000);
+}
+
+/* trace_write - the replies kept, to opt_trace */
+static void
+trace_write(void)
+{
+	FILE	*f;
+	size_t	 i;
+
+	if ((f = fopen(opt_trace, "w")) == NULL)
+		fatal("%s: %s", opt_trace, strerror(errno));
+	fprintf(f, "# start %" PRIu64 "\n", t_start);
+	for (i = 0; i < trace_len; i++)
+		fprintf(f, "%" PRIu32 " %" PRIu32 "\n", trace[i][0], trace[i][1]);
+	if (fclose(f) == EOF)
+		fatal("%s: %s", opt_trace, strerror(errno));
+}
+
 /* conn_reply - a whole reply is in c->rep[0..end]; count it */
 static void
 conn_reply(struct conn *c, size_t end, uint64_t now)
@@ -516,6 +560,8 @@ conn_reply(struct conn *c, size_t end, uint64_t now)
 	int	 found = 0;
 
 	hist[hist_index(lat)]++;
+	if (opt_trace)
+		trace_add(now, lat);
 	lat_count++;
 	lat_sum += lat;
 	if (lat > lat_max)
@@ -714,7 +760,7 @@ main(int argc, char **argv)
 	unsigned i;
 	int	 ch;
 
-	while ((ch = getopt(argc, argv, "ac:d:mn:r:S:s:u:")) != -1) {
+	while ((ch = getopt(argc, argv, "ac:d:mn:r:S:s:T:u:")) != -1) {
 		switch (ch) {
 		case 'a':
 			opt_sasl = 1;
@@ -743,6 +789,9 @@ main(int argc, char **argv)
 			break;
 		case 's':
 			spec = optarg;
+			break;
+		case 'T':
+			opt_trace = optarg;
 			break;
 		case 'u':
 			opt_senders = (unsigned) parse_num(optarg, 1,
@@ -783,5 +832,7 @@ main(int argc, char **argv)
 	for (i = 0; i < opt_conns; i++)
 		conn_send(&conns[i], now_ns());
 	t_end = run();
+	if (opt_trace)
+		trace_write();
 	return (report(t_end));
 }
