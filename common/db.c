@@ -44,6 +44,7 @@ struct db {
 	MDB_env	*env;
 	MDB_dbi	 dbi[DB_NAMES];
 	int	 rdonly;
+	int	 lazymeta;		/* MDB_NOMETASYNC: sync at close */
 };
 
 struct db_txn {
@@ -73,6 +74,8 @@ db_open(const char *dir, int flags, struct buf *err)
 	}
 	if (db->rdonly)
 		env_flags |= MDB_RDONLY;
+	else if ((db->lazymeta = (flags & DB_LAZYMETA) != 0))
+		env_flags |= MDB_NOMETASYNC;
 	if ((rc = mdb_env_create(&db->env)) != 0
 	    || (rc = mdb_env_set_maxdbs(db->env, DB_NAMES)) != 0
 	    || (rc = mdb_env_set_maxreaders(db->env, 512)) != 0
@@ -121,8 +124,13 @@ fail:
 struct db *
 db_close(struct db *db)
 {
+	int	 rc;
+
 	if (db == NULL)
 		return (NULL);
+	/* The last meta page, if a commit left it to the next one. */
+	if (db->lazymeta && (rc = mdb_env_sync(db->env, 1)) != 0)
+		msg_warn("state directory: sync: %s", mdb_strerror(rc));
 	mdb_env_close(db->env);
 	return (xfree(db));
 }

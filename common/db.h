@@ -17,6 +17,11 @@ enum db_name {
 };
 
 #define DB_RDONLY	(1<<0)		/* open the environment read-only */
+/* DB_LAZYMETA: a commit's meta page reaches the disk with the next
+ * commit's data, one fsync instead of two (MDB_NOMETASYNC): a crash of
+ * the operating system may undo the last transaction, one of the
+ * process loses nothing; db_close() syncs. */
+#define DB_LAZYMETA	(1<<1)
 
 struct db;
 struct db_txn;

@@ -75,8 +75,10 @@ main(int argc, char **argv)
 		msg_fatal("%s", buf_str(&err));
 	if (privs_drop(var_outpost_user, &err) < 0)
 		msg_fatal("%s", buf_str(&err));
-	/* Open the state after the drop: its files belong to outpost_user. */
-	if ((db = db_open(var_state_directory, 0, &err)) == NULL)
+	/* Open the state after the drop: its files belong to outpost_user.
+	 * Counters are written every second: a crash of the system may
+	 * undo the last second's (DB_LAZYMETA), one of the daemon never. */
+	if ((db = db_open(var_state_directory, DB_LAZYMETA, &err)) == NULL)
 		msg_fatal("%s", buf_str(&err));
 
 	pd_server_run(fds, n, db, config);
