@@ -574,7 +574,7 @@ struct pd_rate_put {
 					 * from batch to batch like rec */
 	size_t	 n;
 	size_t	 from, to;		/* the records of this transaction */
-	struct timespec yield_until;	/* see PD_RATE_YIELD_STEP */
+	uint64_t yield_until;		/* monotonic ns: PD_RATE_YIELD_STEP */
 };
 
 /*
@@ -599,17 +599,22 @@ struct pd_rate_put {
 #define PD_RATE_YIELD_STEP	128
 #define PD_RATE_YIELD_MS	500
 
+/* pd_rate_monotonic - now, in nanoseconds of CLOCK_MONOTONIC */
+static uint64_t
+pd_rate_monotonic(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec);
+}
+
 /* pd_rate_writer_yield - let others have the core, while the batch has
  * time to spare */
 static void
 pd_rate_writer_yield(const struct pd_rate_put *p)
 {
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (now.tv_sec < p->yield_until.tv_sec
-	    || (now.tv_sec == p->yield_until.tv_sec
-	    && now.tv_nsec < p->yield_until.tv_nsec))
+	if (pd_rate_monotonic() < p->yield_until)
 		sched_yield();
 }
 
@@ -692,13 +697,8 @@ pd_rate_writer_main(void *arg)
 			break;
 		pthread_mutex_unlock(&w->lock);
 		why = NULL;
-		clock_gettime(CLOCK_MONOTONIC, &put.yield_until);
-		put.yield_until.tv_sec += PD_RATE_YIELD_MS / 1000;
-		put.yield_until.tv_nsec += PD_RATE_YIELD_MS % 1000 * 1000000L;
-		if (put.yield_until.tv_nsec >= 1000000000L) {
-			put.yield_until.tv_sec++;
-			put.yield_until.tv_nsec -= 1000000000L;
-		}
+		put.yield_until = pd_rate_monotonic()
+		    + (uint64_t)PD_RATE_YIELD_MS * 1000000;
 		pd_rate_writer_sort(&w->batch, &put, &size);
 		for (put.from = 0; put.from < put.n && why == NULL;
 		    put.from = put.to) {
@@ -1109,7 +1109,8 @@ pd_rate_fill(struct pd_rate_store *s)
 		/* Entries and items lie all over the heap, and a copy
 		 * that waits for each in turn takes twice as long: ask
 		 * for an entry two steps ahead and for its item one step
-		 * ahead (dirty[filled..] are all live). */
+		 * ahead (dirty[filled..] are dirty, so none has been
+		 * evicted). */
 		if (s->filled + 2 * PD_RATE_FILL_AHEAD < s->ndirty)
 			__builtin_prefetch(s->dirty[s->filled
 			    + 2 * PD_RATE_FILL_AHEAD]);
