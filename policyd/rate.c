@@ -377,7 +377,9 @@ pd_rate_state_decode(const void *data, size_t len, struct pd_rate_state *st)
 		st->version = PD_RATE_VERSION;
 	} else
 		return (-1);
-	/* A window of 0 seconds would divide by zero. */
+	/* No record written has a window outside 1 s to 366 days: this one
+	 * is damaged. (Stored counters are matched to the configured
+	 * limits before any arithmetic; this bounds the format.) */
 	for (i = 0; i < st->n; i++)
 		if (st->c[i].window == 0 || st->c[i].window > PD_RATE_WINDOW_MAX)
 			return (-1);
@@ -644,14 +646,11 @@ pd_rate_writer_put(struct db_txn *txn, void *ctx, const char **why)
 static void
 pd_rate_writer_sort(const struct buf *b, struct pd_rate_put *p, size_t *size)
 {
+	struct keysort_item r;
 	size_t	 off = 0, i, j;
 
 	p->n = 0;
-	for (;;) {
-		struct keysort_item r;
-
-		if (!pd_rate_batch_next(b, &off, &r))
-			break;
+	while (pd_rate_batch_next(b, &off, &r)) {
 		if (p->n == *size) {
 			*size = *size ? 2 * *size : 1024;
 			p->rec = xrealloc(p->rec, *size * sizeof(*p->rec));

@@ -234,9 +234,10 @@ def test_blocklist_changes_while_serving(pd, tmp_path):
 
 def test_burst_then_silence_saved_within_a_second(pd):
     """kill -9 loses at most the last second, also when traffic stops
-    right after a burst that changed more counters than the loop copies
-    for the writer in one turn (4096): with no request to turn the
-    loop, the rest of the copy must not wait for later ticks."""
+    right after a burst that changed many more counters than the loop
+    copies for the writer in one turn (PD_RATE_FILL_STEP, 1024): with
+    no request to turn the loop, the rest of the copy must not wait for
+    later ticks."""
     n = 30000
     s = connect(pd)
     # A hundred pipelined, then their replies read: the daemon reads

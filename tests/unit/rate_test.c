@@ -206,7 +206,7 @@ test_encode(void **state)
 	assert_int_equal(pd_rate_state_decode(&st, pd_rate_state_size(&st) - 1,
 	    &back), -1);
 	assert_int_equal(pd_rate_state_decode(junk, sizeof(junk), &back), -1);
-	/* A window of 0 (a damaged record) would divide by zero: refused. */
+	/* A window of 0 is no record the daemon writes: refused. */
 	back = st;
 	back.c[1].window = 0;
 	assert_int_equal(pd_rate_state_decode(&back, pd_rate_state_size(&back),
